@@ -1,0 +1,40 @@
+// Thin syscall wrappers shared by Keel components. Each one retries EINTR where
+// that applies, creates fds with O_CLOEXEC, and names the call and path on error.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "keel/common/error.hpp"
+#include "keel/common/unique_fd.hpp"
+
+namespace keel::sys {
+
+Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
+Result<UniqueFd> openat(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+Result<void> write_all(int fd, std::string_view data);
+Result<std::string> read_all(int fd);
+Result<std::string> read_file(const std::string& path);
+// For kernel interface files (cgroupfs, procfs, sysfs): a single write, no temp file.
+Result<void> write_file(const std::string& path, std::string_view data);
+// Write to path.tmp, fsync, rename over path, fsync the directory: readers see
+// the old file or the new one, never a partial one.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
+Result<void> mount(const char* source, const std::string& target, const char* fstype,
+                   unsigned long flags, const char* data = nullptr);
+Result<void> umount(const std::string& target, int flags = 0);
+Result<void> symlink(const std::string& target, const std::string& linkpath);
+Result<UniqueFd> pidfd_open(pid_t pid);
+Result<void> pidfd_send_signal(int pidfd, int sig);
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+Result<Pipe> pipe(int flags = 0);
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+
+}  // namespace keel::sys
