@@ -41,6 +41,13 @@ inline std::unexpected<Error> fail_msg(std::string what) {
   return std::unexpected<Error>(Error::msg(std::move(what)));
 }
 
+// Adds context to a failed result and passes it on: return with_context(f(), "doing x");
+template <class T>
+Result<T> with_context(Result<T> r, std::string_view ctx) {
+  if (!r) r.error().context(ctx);
+  return r;
+}
+
 }  // namespace keel
 
 // TRY(expr): evaluate a Result; on error return it from the enclosing function,

@@ -1,0 +1,48 @@
+# Keel's front door. A newcomer needs only `make image` and `make test`.
+# CMake and CTest do the work underneath; see docs/DEVELOPING.md.
+
+BUILD      ?= build
+IMAGE      ?= default
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+IMAGE_DIR  := $(BUILD)/images/$(IMAGE)
+
+.PHONY: all deps configure build image test unit-test qemu-test format format-check bench clean
+
+all: image
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Composes images/$(IMAGE).toml into $(IMAGE_DIR) and prints how to boot it.
+image: build
+	@$(BUILD)/bin/keel-compose build images/$(IMAGE).toml --out $(IMAGE_DIR) \
+	  --repo $(BUILD)/repo --cache $(BUILD)/cache/debs --work $(BUILD)/work/$(IMAGE)
+
+# Every test: unit tests, root integration tests, QEMU boot tests.
+test: image format-check
+	@cd $(BUILD) && ctest --output-on-failure --timeout 900
+
+unit-test: build
+	@cd $(BUILD) && ctest --output-on-failure -L unit
+
+qemu-test: image
+	@cd $(BUILD) && ctest --output-on-failure -L qemu
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+bench: image
+	@bench/boot-skeleton $(IMAGE_DIR)
+
+clean:
+	@rm -rf $(BUILD)

@@ -1,0 +1,59 @@
+// An image definition (images/*.toml): what keel-compose builds. See docs/IMAGES.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keel/common/error.hpp"
+
+namespace keel::compose {
+
+// A string from the TOML file together with where it was written, so later
+// failures (a package apt cannot find) can point back at the line.
+struct Located {
+  std::string value;
+  std::string where;  // "images/default.toml:12:5"
+};
+
+struct OciImageSource {
+  std::string name;                     // layout name under /usr/lib/keel/images/
+  std::vector<Located> packages;        // Debian packages that make its rootfs
+  bool busybox_applets = false;         // create /bin/<applet> links to busybox
+  std::vector<std::string> entrypoint;  // image config
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;
+};
+
+struct ImageDef {
+  std::string path;     // the definition file
+  std::string variant;  // file stem: "default"
+  std::string os_name;
+  std::string os_version;
+  std::string pretty_name;
+  std::string arch = "x86_64";
+
+  std::string kernel_flavour;
+  std::string kernel_package;  // from kernel/flavours/<flavour>.toml
+  std::vector<std::string> kernel_args;
+  std::vector<std::string> initramfs_modules;
+  std::vector<std::string> modules;
+
+  std::string suite = "bookworm";
+  std::string mirror;  // empty: mmdebstrap's default
+  std::vector<Located> packages;
+  std::vector<Located> excludes;
+
+  std::vector<std::string> container_defs;  // absolute paths
+  std::vector<OciImageSource> images;
+
+  std::string root_label = "keel-root";
+  uint64_t disk_free_space = 256ull << 20;  // free space left in the root filesystem
+
+  std::string branch() const { return os_name + "/" + arch + "/" + variant; }
+};
+
+// Reads the definition and the kernel flavour it names from `flavours_dir`.
+Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir);
+
+}  // namespace keel::compose

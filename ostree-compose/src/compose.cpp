@@ -1,0 +1,191 @@
+#include "keel/compose/compose.hpp"
+
+#include <fmt/format.h>
+#include <time.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "keel/common/sys.hpp"
+#include "keel/compose/container_images.hpp"
+#include "keel/compose/elf_deps.hpp"
+#include "keel/compose/image_def.hpp"
+#include "keel/compose/initramfs_tree.hpp"
+#include "keel/compose/modules.hpp"
+#include "keel/compose/ostree_ops.hpp"
+#include "keel/compose/disk.hpp"
+#include "keel/compose/packages.hpp"
+#include "keel/compose/process.hpp"
+#include "keel/compose/rootfs.hpp"
+
+namespace keel::compose {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kSteps = 9;
+
+// Everything one compose run carries from step to step.
+struct Run {
+  const ComposeOptions& opts;
+  ImageDef def;
+  std::string rootfs, sysroot, log, kver;
+  std::vector<std::string> debs;
+};
+
+uint64_t build_time() {
+  // Reproducible builds: honour SOURCE_DATE_EPOCH when the caller sets it.
+  if (const char* s = std::getenv("SOURCE_DATE_EPOCH")) return std::strtoull(s, nullptr, 10);
+  return static_cast<uint64_t>(::time(nullptr));
+}
+
+Result<void> install_os_packages(Run& r) {
+  PackageRequest req{r.def.suite, r.def.mirror, r.def.packages, r.def.excludes};
+  req.include.push_back({r.def.kernel_package, r.def.path + " (kernel flavour " +
+                                                   r.def.kernel_flavour + ")"});
+  r.debs = TRY(install_packages(req, r.rootfs, r.opts.cache_dir, r.log));
+  return {};
+}
+
+Result<void> shape_tree(Run& r) {
+  TRY(merge_usr(r.rootfs));
+  r.kver = TRY(place_kernel(r.rootfs));
+  std::string moddir = r.rootfs + "/usr/lib/modules/" + r.kver;
+  std::vector<std::string> wanted = r.def.initramfs_modules;
+  wanted.insert(wanted.end(), r.def.modules.begin(), r.def.modules.end());
+  auto keep = TRY_CTX(module_closure(moddir, wanted), r.def.path + ": [kernel] modules");
+  return prune_modules(r.rootfs, r.kver, keep);
+}
+
+Result<void> install_keel(Run& r) {
+  for (const char* bin : {"keel-init", "keel-runtime"}) {
+    std::string src = r.opts.binaries + "/" + bin;
+    if (!fs::exists(src))
+      return fail_msg(fmt::format("{} not found; build it first (make build) or pass --binaries",
+                                  src));
+    TRY(install_file(src, r.rootfs + "/usr/bin/" + bin, 0755));
+    // Fail now, not at boot, if the image lacks a library a Keel binary needs.
+    TRY_CTX(library_closure(r.rootfs, r.rootfs + "/usr/bin/" + bin), r.def.path);
+  }
+  for (const auto& c : r.def.container_defs)
+    TRY(install_file(c, r.rootfs + "/usr/lib/keel/containers/" + fs::path(c).filename().string(),
+                     0644));
+  return {};
+}
+
+Result<void> build_images(Run& r) {
+  for (const auto& img : r.def.images)
+    TRY_CTX(build_container_image(img, r.def, r.opts.work_dir, r.opts.cache_dir, r.log,
+                                  r.rootfs + "/usr/lib/keel/images/" + img.name),
+            fmt::format("building container image '{}'", img.name));
+  return {};
+}
+
+Result<void> build_initramfs(Run& r) {
+  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.def.initramfs_modules};
+  std::string out = r.rootfs + "/usr/lib/modules/" + r.kver + "/initramfs.img";
+  return write_initramfs(in, out);
+}
+
+Result<void> finish_tree(Run& r) {
+  TRY(write_os_release(r.rootfs, r.def));
+  return finalize_layout(r.rootfs);
+}
+
+Result<std::string> commit(Run& r) {
+  bool fresh = !fs::exists(r.opts.repo + "/config");
+  // A new repository is built beside its final path and renamed in only once it
+  // holds a complete commit: a failed first compose leaves no repository at all.
+  std::string repo = fresh ? r.opts.repo + ".tmp" : r.opts.repo;
+  if (fresh) TRY(remove_tree(repo));
+  CommitRequest req{repo, r.rootfs, r.def.branch(),
+                    fmt::format("{} {} ({})", r.def.pretty_name, r.def.os_version, r.def.variant),
+                    {{"version", r.def.os_version}, {"keel.variant", r.def.variant},
+                     {"keel.kernel", r.kver}},
+                    build_time()};
+  auto checksum = TRY(commit_tree(req));
+  if (fresh && std::rename(repo.c_str(), r.opts.repo.c_str()) < 0)
+    return fail_errno("rename " + repo);
+  return checksum;
+}
+
+std::vector<std::string> kernel_args(const ImageDef& def) {
+  std::vector<std::string> args = {"root=LABEL=" + def.root_label, "rw"};
+  args.insert(args.end(), def.kernel_args.begin(), def.kernel_args.end());
+  return args;
+}
+
+Result<ComposeResult> write_outputs(Run& r, const Deployment& dep, const std::string& checksum) {
+  std::string tmp = r.opts.out_dir + ".tmp";
+  TRY(remove_tree(tmp));
+  TRY(sys::mkdir_p(tmp));
+  DiskRequest dreq{r.sysroot, tmp, r.opts.work_dir, r.def.root_label, r.def.disk_free_space};
+  auto disk = TRY(write_disk_images(dreq));
+  TRY(install_file(r.sysroot + "/" + dep.kernel, tmp + "/vmlinuz", 0644));
+  TRY(install_file(r.sysroot + "/" + dep.initramfs, tmp + "/initramfs.img", 0644));
+  TRY(sys::write_file_atomic(tmp + "/cmdline", dep.options + "\n"));
+  // Swap the finished directory in; the previous output survives until then.
+  std::string old = r.opts.out_dir + ".old";
+  TRY(remove_tree(old));
+  if (fs::exists(r.opts.out_dir) && std::rename(r.opts.out_dir.c_str(), old.c_str()) < 0)
+    return fail_errno("rename " + r.opts.out_dir);
+  if (std::rename(tmp.c_str(), r.opts.out_dir.c_str()) < 0) return fail_errno("rename " + tmp);
+  TRY(remove_tree(old));
+  std::string out = r.opts.out_dir;
+  return ComposeResult{r.def.branch(), checksum, r.def.os_version, out, out + "/disk.raw",
+                       out + "/disk.qcow2", out + "/vmlinuz", out + "/initramfs.img",
+                       dep.options, disk.raw_bytes};
+}
+
+Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
+  int step = 0;
+  auto next = [&](const std::string& what) { progress(++step, kSteps, what); };
+  next("Reading the image definition");
+  r.def = TRY(load_image_def(r.opts.definition, r.opts.flavours_dir));
+  next("Installing Debian packages (mmdebstrap, log: " + r.log + ")");
+  TRY(install_os_packages(r));
+  next("Placing the kernel and selecting modules");
+  TRY(shape_tree(r));
+  next("Installing Keel's binaries and container definitions");
+  TRY(install_keel(r));
+  next("Building container images");
+  TRY(build_images(r));
+  next("Writing the initramfs");
+  TRY(build_initramfs(r));
+  TRY(finish_tree(r));
+  next("Committing to the OSTree repository " + r.opts.repo);
+  auto checksum = TRY(commit(r));
+  next("Deploying into a fresh sysroot");
+  auto dep = TRY(deploy_commit(r.sysroot, r.opts.repo, r.def.os_name, r.def.branch(), checksum,
+                               kernel_args(r.def)));
+  next("Writing disk images");
+  return write_outputs(r, dep, checksum);
+}
+
+}  // namespace
+
+Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress) {
+  Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot",
+        opts.work_dir + ".log", {}, {}};
+  TRY(remove_tree(opts.work_dir));
+  TRY(sys::mkdir_p(opts.work_dir));
+  fs::remove(r.log);
+  auto result = run_steps(r, progress);
+  // Scratch space goes on success and on failure alike; the log stays for reading.
+  (void)remove_tree(opts.work_dir);
+  if (!result) (void)remove_tree(opts.out_dir + ".tmp");
+  return result;
+}
+
+std::string qemu_command(const ComposeResult& r, const std::string& accel) {
+  return fmt::format(
+      "qemu-system-x86_64 -machine q35 -accel {} -m 1024 -smp 2 -nographic -no-reboot "
+      "-kernel {} -initrd {} -append '{}' "
+      "-drive file={},if=virtio,format=qcow2,snapshot=on "
+      "-netdev user,id=n0 -device virtio-net-pci,netdev=n0",
+      accel, r.kernel, r.initramfs, r.cmdline, r.disk_qcow2);
+}
+
+}  // namespace keel::compose

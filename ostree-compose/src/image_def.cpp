@@ -1,0 +1,144 @@
+#include "keel/compose/image_def.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "keel/common/container_def.hpp"
+#include "keel/common/toml.hpp"
+
+namespace keel::compose {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string where(const TomlDoc& doc, const toml::node& n) {
+  return fmt::format("{}:{}:{}", doc.path(), n.source().begin.line, n.source().begin.column);
+}
+
+Result<std::vector<Located>> located_array(const TomlDoc& doc, const toml::table& t,
+                                           std::string_view key) {
+  TRY(doc.get_string_array(t, key));  // validates types with a good message
+  std::vector<Located> out;
+  if (const toml::array* arr = t.get_as<toml::array>(key))
+    for (const toml::node& el : *arr) out.push_back({*el.value<std::string>(), where(doc, el)});
+  return out;
+}
+
+Result<void> parse_os(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* os = TRY(doc.get_table(doc.root(), "os"));
+  if (!os) return fail(doc.error_at(nullptr, "missing [os] table (add [os] with name and version)"));
+  TRY(doc.reject_unknown_keys(*os, "[os]", {"name", "version", "pretty_name", "arch"}));
+  def.os_name = *TRY(doc.get_string(*os, "name", true));
+  if (!is_valid_container_name(def.os_name))
+    return fail(doc.error_at(os->get("name"), "os name must be 1-63 characters of a-z, 0-9, '-'"));
+  def.os_version = *TRY(doc.get_string(*os, "version", true));
+  def.pretty_name = TRY(doc.get_string(*os, "pretty_name"))
+                        .value_or(fmt::format("Keel {}", def.os_version));
+  def.arch = TRY(doc.get_string(*os, "arch")).value_or("x86_64");
+  if (def.arch != "x86_64")
+    return fail(doc.error_at(os->get("arch"), "only arch = \"x86_64\" is supported so far"));
+  return {};
+}
+
+Result<void> parse_flavour(ImageDef& def, const std::string& flavours_dir,
+                           const TomlDoc& doc, const toml::table& k) {
+  std::string file = fmt::format("{}/{}.toml", flavours_dir, def.kernel_flavour);
+  if (!fs::exists(file))
+    return fail(doc.error_at(k.get("flavour"),
+                             fmt::format("unknown kernel flavour '{}': no {} (see kernel/flavours/)",
+                                         def.kernel_flavour, file)));
+  auto fdoc = TRY(TomlDoc::load_file(file));
+  TRY(fdoc.reject_unknown_keys(fdoc.root(), "the flavour", {"package", "description"}));
+  def.kernel_package = *TRY(fdoc.get_string(fdoc.root(), "package", true));
+  return {};
+}
+
+Result<void> parse_kernel(const TomlDoc& doc, ImageDef& def, const std::string& flavours_dir) {
+  const toml::table* k = TRY(doc.get_table(doc.root(), "kernel"));
+  if (!k) return fail(doc.error_at(nullptr, "missing [kernel] table (add flavour = \"cloud\")"));
+  TRY(doc.reject_unknown_keys(*k, "[kernel]", {"flavour", "args", "initramfs_modules", "modules"}));
+  def.kernel_flavour = *TRY(doc.get_string(*k, "flavour", true));
+  def.kernel_args = TRY(doc.get_string_array(*k, "args"));
+  def.initramfs_modules = TRY(doc.get_string_array(*k, "initramfs_modules"));
+  def.modules = TRY(doc.get_string_array(*k, "modules"));
+  return parse_flavour(def, flavours_dir, doc, *k);
+}
+
+Result<void> parse_packages(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* p = TRY(doc.get_table(doc.root(), "packages"));
+  if (!p) return fail(doc.error_at(nullptr, "missing [packages] table (add include = [...])"));
+  TRY(doc.reject_unknown_keys(*p, "[packages]", {"suite", "mirror", "include", "exclude"}));
+  def.suite = TRY(doc.get_string(*p, "suite")).value_or("bookworm");
+  def.mirror = TRY(doc.get_string(*p, "mirror")).value_or("");
+  def.packages = TRY(located_array(doc, *p, "include"));
+  def.excludes = TRY(located_array(doc, *p, "exclude"));
+  return {};
+}
+
+Result<OciImageSource> parse_image(const TomlDoc& doc, const std::string& name,
+                                   const toml::table& t) {
+  TRY(doc.reject_unknown_keys(t, fmt::format("[images.{}]", name),
+                              {"packages", "busybox_applets", "entrypoint", "cmd", "env"}));
+  if (!is_valid_container_name(name))
+    return fail(doc.error_at(&t, fmt::format("image name '{}' must be a-z, 0-9, '-'", name)));
+  OciImageSource img;
+  img.name = name;
+  img.packages = TRY(located_array(doc, t, "packages"));
+  if (img.packages.empty())
+    return fail(doc.error_at(&t, fmt::format("[images.{}] needs packages = [...]", name)));
+  img.busybox_applets = TRY(doc.get_bool(t, "busybox_applets")).value_or(false);
+  img.entrypoint = TRY(doc.get_string_array(t, "entrypoint"));
+  img.cmd = TRY(doc.get_string_array(t, "cmd"));
+  img.env = TRY(doc.get_string_array(t, "env"));
+  return img;
+}
+
+Result<void> parse_containers(const TomlDoc& doc, ImageDef& def) {
+  fs::path base = fs::path(doc.path()).parent_path();
+  if (const toml::table* imgs = TRY(doc.get_table(doc.root(), "images"))) {
+    for (const auto& [name, node] : *imgs) {
+      if (!node.is_table())
+        return fail(doc.error_at(&node, "each image is a table: [images.NAME]"));
+      def.images.push_back(TRY(parse_image(doc, std::string(name.str()), *node.as_table())));
+    }
+  }
+  for (const Located& c : TRY(located_array(doc, doc.root(), "containers"))) {
+    fs::path p = fs::absolute(base / c.value).lexically_normal();
+    if (!fs::exists(p))
+      return fail_msg(fmt::format("{}: container definition {} does not exist", c.where, p.string()));
+    auto cdef = TRY_CTX(parse_container_def(p.string()), c.where);
+    bool known = false;
+    for (const auto& img : def.images) known = known || img.name == cdef.image;
+    if (!known)
+      return fail_msg(fmt::format("{}: container '{}' uses image '{}', which this image "
+                                  "definition does not build (add [images.{}])",
+                                  c.where, cdef.name, cdef.image, cdef.image));
+    def.container_defs.push_back(p.string());
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir) {
+  auto doc = TRY(TomlDoc::load_file(path));
+  TRY(doc.reject_unknown_keys(doc.root(), "the image definition",
+                              {"os", "kernel", "packages", "images", "containers", "disk"}));
+  ImageDef def;
+  def.path = path;
+  def.variant = fs::path(path).stem().string();
+  TRY(parse_os(doc, def));
+  TRY(parse_kernel(doc, def, flavours_dir));
+  TRY(parse_packages(doc, def));
+  TRY(parse_containers(doc, def));
+  if (const toml::table* d = TRY(doc.get_table(doc.root(), "disk"))) {
+    TRY(doc.reject_unknown_keys(*d, "[disk]", {"root_label", "free_space"}));
+    def.root_label = TRY(doc.get_string(*d, "root_label")).value_or(def.root_label);
+    def.disk_free_space = TRY(doc.get_size(*d, "free_space")).value_or(def.disk_free_space);
+  }
+  return def;
+}
+
+}  // namespace keel::compose

@@ -1,0 +1,166 @@
+#include "keel/compose/ostree_ops.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <ostree.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace keel::compose {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// GError -> Error, with what we were doing in front (OSTree's own style).
+Error gerror(std::string_view doing, GError* err) {
+  std::string msg = fmt::format("{}: {}", doing, err ? err->message : "unknown error");
+  if (err) g_error_free(err);
+  return Error::msg(std::move(msg));
+}
+
+Result<OstreeRepo*> open_or_create(const std::string& path) {
+  g_autoptr(GFile) file = g_file_new_for_path(path.c_str());
+  OstreeRepo* repo = ostree_repo_new(file);
+  GError* err = nullptr;
+  bool ok = fs::exists(path + "/config") ? ostree_repo_open(repo, nullptr, &err)
+                                         : ostree_repo_create(repo, OSTREE_REPO_MODE_ARCHIVE,
+                                                              nullptr, &err);
+  if (!ok) {
+    g_object_unref(repo);
+    return fail(gerror(fmt::format("opening OSTree repository {}", path), err));
+  }
+  return repo;
+}
+
+GVariant* metadata_variant(const std::map<std::string, std::string>& md) {
+  g_auto(GVariantBuilder) b;
+  g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+  for (const auto& [k, v] : md) g_variant_builder_add(&b, "{sv}", k.c_str(), g_variant_new_string(v.c_str()));
+  // Tells tools (rpm-ostree, bootc) that this commit carries a kernel and boots.
+  g_variant_builder_add(&b, "{sv}", "ostree.bootable", g_variant_new_boolean(TRUE));
+  return g_variant_ref_sink(g_variant_builder_end(&b));
+}
+
+Result<std::string> write_commit(OstreeRepo* repo, const CommitRequest& req) {
+  GError* err = nullptr;
+  g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
+  // Host xattrs (AppArmor/SELinux labels of the build machine) must not leak in;
+  // Keel labels the tree from its own policy.
+  g_autoptr(OstreeRepoCommitModifier) mod = ostree_repo_commit_modifier_new(
+      OSTREE_REPO_COMMIT_MODIFIER_FLAGS_SKIP_XATTRS, nullptr, nullptr, nullptr);
+  if (!ostree_repo_write_dfd_to_mtree(repo, AT_FDCWD, req.tree.c_str(), mtree, mod, nullptr, &err))
+    return fail(gerror(fmt::format("writing {} to the repository", req.tree), err));
+  g_autoptr(GFile) root = nullptr;
+  if (!ostree_repo_write_mtree(repo, mtree, &root, nullptr, &err))
+    return fail(gerror("writing the tree", err));
+  g_autofree char* parent = nullptr;
+  if (!ostree_repo_resolve_rev(repo, req.branch.c_str(), TRUE, &parent, &err))
+    return fail(gerror("resolving the parent commit", err));
+  g_autoptr(GVariant) md = metadata_variant(req.metadata);
+  g_autofree char* checksum = nullptr;
+  if (!ostree_repo_write_commit_with_time(repo, parent, req.subject.c_str(), nullptr, md,
+                                          OSTREE_REPO_FILE(root), req.timestamp, &checksum,
+                                          nullptr, &err))
+    return fail(gerror("writing the commit", err));
+  ostree_repo_transaction_set_ref(repo, nullptr, req.branch.c_str(), checksum);
+  return std::string(checksum);
+}
+
+}  // namespace
+
+Result<std::string> commit_tree(const CommitRequest& req) {
+  OstreeRepo* repo = TRY(open_or_create(req.repo_path));
+  g_autoptr(OstreeRepo) owner = repo;
+  GError* err = nullptr;
+  if (!ostree_repo_prepare_transaction(repo, nullptr, nullptr, &err))
+    return fail(gerror("starting an OSTree transaction", err));
+  auto checksum = write_commit(repo, req);
+  if (checksum && !ostree_repo_commit_transaction(repo, nullptr, nullptr, &err))
+    checksum = fail(gerror("committing the OSTree transaction", err));
+  if (!checksum) ostree_repo_abort_transaction(repo, nullptr, nullptr);
+  return checksum;
+}
+
+namespace {
+
+Result<void> pull_local(OstreeSysroot* sysroot, const std::string& repo_path,
+                        const std::string& branch) {
+  GError* err = nullptr;
+  g_autoptr(OstreeRepo) srepo = nullptr;
+  if (!ostree_sysroot_get_repo(sysroot, &srepo, nullptr, &err))
+    return fail(gerror("opening the sysroot repository", err));
+  g_auto(GVariantBuilder) b;
+  g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+  const char* refs[] = {branch.c_str(), nullptr};
+  g_variant_builder_add(&b, "{sv}", "refs", g_variant_new_strv(refs, -1));
+  g_variant_builder_add(&b, "{sv}", "gpg-verify", g_variant_new_boolean(FALSE));
+  g_variant_builder_add(&b, "{sv}", "gpg-verify-summary", g_variant_new_boolean(FALSE));
+  g_autoptr(GVariant) opts = g_variant_ref_sink(g_variant_builder_end(&b));
+  std::string url = "file://" + fs::absolute(repo_path).string();
+  if (!ostree_repo_pull_with_options(srepo, url.c_str(), opts, nullptr, nullptr, &err))
+    return fail(gerror(fmt::format("pulling {} from {}", branch, url), err));
+  return {};
+}
+
+// Reads the single BLS entry OSTree wrote for the new deployment.
+Result<void> read_bls_entry(Deployment& d) {
+  fs::path dir = fs::path(d.sysroot) / "boot/loader/entries";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto sp = line.find(' ');
+      if (sp == std::string::npos) continue;
+      std::string key = line.substr(0, sp), val = line.substr(sp + 1);
+      // Paths are relative to the filesystem holding /boot: "/boot/ostree/..." when
+      // /boot is part of the root filesystem (Keel's layout), "/ostree/..." otherwise.
+      std::string rel = val.starts_with("/boot/") ? val.substr(1) : "boot" + val;
+      if (key == "linux") d.kernel = rel;
+      if (key == "initrd") d.initramfs = rel;
+      if (key == "options") d.options = val;
+    }
+  }
+  if (d.kernel.empty() || d.options.empty())
+    return fail_msg(fmt::format("OSTree wrote no usable boot entry in {}", dir.string()));
+  return {};
+}
+
+}  // namespace
+
+Result<Deployment> deploy_commit(const std::string& sysroot_path, const std::string& repo_path,
+                                 const std::string& osname, const std::string& branch,
+                                 const std::string& checksum,
+                                 const std::vector<std::string>& kargs) {
+  GError* err = nullptr;
+  fs::create_directories(sysroot_path);
+  g_autoptr(GFile) file = g_file_new_for_path(sysroot_path.c_str());
+  g_autoptr(OstreeSysroot) sysroot = ostree_sysroot_new(file);
+  if (!ostree_sysroot_ensure_initialized(sysroot, nullptr, &err) ||
+      !ostree_sysroot_load(sysroot, nullptr, &err) ||
+      !ostree_sysroot_init_osname(sysroot, osname.c_str(), nullptr, &err))
+    return fail(gerror(fmt::format("initialising the sysroot {}", sysroot_path), err));
+  TRY(pull_local(sysroot, repo_path, branch));
+  g_autoptr(GKeyFile) origin = g_key_file_new();
+  g_key_file_set_string(origin, "origin", "refspec", branch.c_str());
+  std::vector<char*> argv;
+  for (const auto& k : kargs) argv.push_back(const_cast<char*>(k.c_str()));
+  argv.push_back(nullptr);
+  g_autoptr(OstreeDeployment) dep = nullptr;
+  if (!ostree_sysroot_deploy_tree(sysroot, osname.c_str(), checksum.c_str(), origin, nullptr,
+                                  argv.data(), &dep, nullptr, &err) ||
+      !ostree_sysroot_simple_write_deployment(sysroot, osname.c_str(), dep, nullptr,
+                                              OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
+                                              nullptr, &err))
+    return fail(gerror(fmt::format("deploying {}", checksum), err));
+  Deployment d;
+  d.sysroot = sysroot_path;
+  g_autofree char* dir = ostree_sysroot_get_deployment_dirpath(sysroot, dep);
+  d.deployment_dir = dir;
+  TRY(read_bls_entry(d));
+  return d;
+}
+
+}  // namespace keel::compose

@@ -1,0 +1,79 @@
+#include "keel/compose/image_def.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_dir.hpp"
+
+using namespace keel::compose;
+
+namespace {
+const std::string kFlavours = std::string(KEEL_SOURCE_DIR) + "/kernel/flavours";
+
+const char* kMinimal = R"(
+containers = ["c/hello.toml"]
+[os]
+name = "keel"
+version = "1.2.3"
+[kernel]
+flavour = "cloud"
+args = ["console=ttyS0"]
+[packages]
+include = ["libc6",
+           "libstdc++6"]
+[images.busybox]
+packages = ["busybox-static"]
+)";
+}  // namespace
+
+TEST(ImageDef, ShippedDefaultImageParses) {
+  auto r = load_image_def(std::string(KEEL_SOURCE_DIR) + "/images/default.toml", kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->branch(), "keel/x86_64/default");
+  EXPECT_EQ(r->kernel_package, "linux-image-cloud-amd64");
+  EXPECT_EQ(r->container_defs.size(), 1u);
+}
+
+TEST(ImageDef, ParsesAndRemembersPackagePositions) {
+  TestDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto r = load_image_def(d.write("img.toml", kMinimal), kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->os_version, "1.2.3");
+  ASSERT_EQ(r->packages.size(), 2u);
+  EXPECT_EQ(r->packages[1].where, d.path() + "/img.toml:11:12");
+  EXPECT_EQ(r->images[0].name, "busybox");
+}
+
+TEST(ImageDef, SyntaxErrorNamesFileAndLine) {
+  TestDir d;
+  auto r = load_image_def(d.write("bad.toml", "[os]\nname = \"keel\nversion = \"1\"\n"), kFlavours);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("bad.toml:2:"), std::string::npos) << r.error().message();
+}
+
+TEST(ImageDef, UnknownFlavourIsExplained) {
+  TestDir d;
+  std::string text = kMinimal;
+  text.replace(text.find("\"cloud\""), 7, "\"potato\"");
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto r = load_image_def(d.write("img.toml", text), kFlavours);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("unknown kernel flavour 'potato'"), std::string::npos);
+  EXPECT_NE(r.error().message().find("img.toml:9:"), std::string::npos) << r.error().message();
+}
+
+TEST(ImageDef, ContainerNeedsAnImageTheDefinitionBuilds) {
+  TestDir d;
+  d.write("c/hello.toml", "image = \"alpine\"\n");
+  auto r = load_image_def(d.write("img.toml", kMinimal), kFlavours);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("uses image 'alpine'"), std::string::npos);
+}
+
+TEST(ImageDef, MissingSectionsAndTyposAreErrors) {
+  TestDir d;
+  EXPECT_FALSE(load_image_def(d.write("a.toml", "[os]\nname=\"k\"\nversion=\"1\"\n"), kFlavours));
+  auto r = load_image_def(d.write("b.toml", "[os]\nname=\"k\"\nversoin=\"1\"\n"), kFlavours);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("unknown key 'versoin'"), std::string::npos);
+}

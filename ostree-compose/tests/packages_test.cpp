@@ -1,0 +1,40 @@
+#include "keel/compose/packages.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "keel/compose/process.hpp"
+#include "test_dir.hpp"
+
+using namespace keel::compose;
+
+TEST(Packages, FindsTheMissingPackageInAptOutput) {
+  EXPECT_EQ(missing_package_from_log("E: Unable to locate package nosuchpkg\nE: failed"),
+            "nosuchpkg");
+  EXPECT_EQ(missing_package_from_log("E: Package 'foo' has no installation candidate"), "foo");
+  EXPECT_EQ(missing_package_from_log("I: all good"), "");
+}
+
+TEST(Packages, ListsTheFilesOfADeb) {
+  TestDir d;
+  d.write("pkg/DEBIAN/control",
+          "Package: keel-test\nVersion: 1\nArchitecture: all\nMaintainer: k <k@k>\n"
+          "Description: test\n");
+  d.write("pkg/usr/share/keel-test/a.txt", "a");
+  d.write("pkg/usr/bin/keel-test", "#!/bin/sh\n");
+  ASSERT_TRUE(run_command({"dpkg-deb", "--build", "--root-owner-group", d.path() + "/pkg",
+                           d.path() + "/t.deb"},
+                          {.log_path = d.path() + "/log"}));
+  auto files = deb_file_list(d.path() + "/t.deb");
+  ASSERT_TRUE(files) << files.error().message();
+  EXPECT_NE(std::find(files->begin(), files->end(), "usr/bin/keel-test"), files->end());
+  EXPECT_NE(std::find(files->begin(), files->end(), "usr/share/keel-test/a.txt"), files->end());
+}
+
+TEST(Packages, NotADebIsAClearError) {
+  TestDir d;
+  auto r = deb_file_list(d.write("x.deb", "garbage"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("x.deb"), std::string::npos);
+}

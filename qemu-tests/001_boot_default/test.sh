@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# 001_boot_default: the default image boots through Keel's initramfs into its OSTree
+# deployment, runs its container, and powers off cleanly.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+IMAGE_DIR=$1
+LOG_DIR=$2
+LOG=$LOG_DIR/serial.log
+
+keel_boot "$IMAGE_DIR" "$LOG_DIR" 300 keel.shutdown-when-done=poweroff
+
+if [[ $QEMU_STATUS -eq 124 || $QEMU_STATUS -eq 137 ]]; then
+  echo "FAIL: the VM did not power off within the timeout"
+  KEEL_FAILED=1
+elif [[ $QEMU_STATUS -ne 0 ]]; then
+  echo "FAIL: qemu exited with status $QEMU_STATUS"
+  KEEL_FAILED=1
+fi
+expect_line "$LOG" "info keel-init: starting in the initramfs"
+expect_line "$LOG" "info keel-init: starting in the real root"
+expect_line "$LOG" "info keel-init: /usr is read-only"
+expect_line "$LOG" "info hello: Hello from Keel! container hello is PID 1 in its namespace"
+expect_line "$LOG" "info keel-init: powering off"
+expect_line "$LOG" "reboot: Power down"
+reject_line "$LOG" "Kernel panic"
+reject_line "$LOG" "error keel-"
+keel_finish 001_boot_default "$LOG"
