@@ -1,0 +1,78 @@
+// The container supervisor: one sd-event loop (sd-event(3)) that starts
+// `keel-runtime up <definition>` per container, logs each output line as
+// "<container>: <line>", reaps every child (PID 1 inherits orphans), restarts per
+// policy with backoff, and stops everything in order when asked to shut down.
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/common/error.hpp"
+#include "keel/init/cmdline.hpp"
+
+namespace keel::init {
+
+struct SupervisorConfig {
+  std::vector<std::string> container_dirs;  // later directories override earlier ones
+  std::string runtime = "/usr/bin/keel-runtime";
+  std::optional<ShutdownAction> shutdown_when_done;
+  std::chrono::milliseconds grace{10'000};  // SIGTERM -> SIGKILL
+};
+
+struct EventDeleter {
+  void operator()(sd_event* e) const { sd_event_unref(e); }
+};
+struct SourceDeleter {
+  void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
+};
+using EventSourcePtr = std::unique_ptr<sd_event_source, SourceDeleter>;
+
+class Supervisor {
+ public:
+  // Blocks the signals it handles (sd_event_add_signal needs them blocked) and
+  // loads the definitions; bad ones are logged and skipped.
+  static Result<std::unique_ptr<Supervisor>> create(SupervisorConfig config);
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Runs until a shutdown was requested and every container is down.
+  Result<ShutdownAction> run();
+
+ private:
+  struct Container;
+  explicit Supervisor(SupervisorConfig config);
+  Result<void> add_signal_sources();
+  void start(Container& c);
+  Result<void> spawn(Container& c);
+  void drain_output(Container& c, bool at_exit);
+  void reap_children();
+  void on_container_exit(Container& c, int status);
+  void begin_shutdown(ShutdownAction action);
+  void kill_remaining();
+  void maybe_finish();
+  Result<EventSourcePtr> add_timer(std::chrono::milliseconds delay, sd_event_time_handler_t handler,
+                                   void* userdata);
+
+  static int on_signal(sd_event_source* s, const struct signalfd_siginfo* si, void* ud);
+  static int on_output(sd_event_source* s, int fd, uint32_t revents, void* ud);
+  static int on_restart_timer(sd_event_source* s, uint64_t usec, void* ud);
+  static int on_grace_timer(sd_event_source* s, uint64_t usec, void* ud);
+
+  SupervisorConfig m_config;
+  std::unique_ptr<sd_event, EventDeleter> m_event;
+  std::vector<EventSourcePtr> m_signal_sources;
+  std::vector<std::unique_ptr<Container>> m_containers;
+  std::map<pid_t, Container*> m_by_pid;
+  std::optional<ShutdownAction> m_shutdown;
+  EventSourcePtr m_grace_timer;
+};
+
+}  // namespace keel::init

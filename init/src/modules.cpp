@@ -1,0 +1,52 @@
+#include "keel/init/modules.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "keel/common/sys.hpp"
+
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4  // include/uapi/linux/module.h, Linux 5.17
+#endif
+
+namespace keel::init {
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+std::vector<std::string> parse_module_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    auto hash = line.find('#');
+    if (hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (!line.empty()) out.emplace_back(line);
+  }
+  return out;
+}
+
+Result<void> load_module(const std::string& path) {
+  auto fd = TRY(sys::open(path, O_RDONLY));
+  // The kernel decompresses itself when built with CONFIG_MODULE_DECOMPRESS
+  // (finit_module(2)); Debian 12 ships plain .ko, later releases .ko.xz.
+  bool compressed = path.ends_with(".xz") || path.ends_with(".zst") || path.ends_with(".gz");
+  int flags = compressed ? MODULE_INIT_COMPRESSED_FILE : 0;
+  if (::syscall(SYS_finit_module, fd.get(), "", flags) < 0 && errno != EEXIST)
+    return fail_errno("finit_module " + path);
+  return {};
+}
+
+}  // namespace keel::init

@@ -1,0 +1,159 @@
+// Real-root stage: keel-init as /usr/bin/keel-init in the deployment, and the
+// `supervise` harness that runs the same supervisor without being PID 1.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "keel/common/log.hpp"
+#include "keel/common/sys.hpp"
+#include "keel/init/shutdown.hpp"
+#include "keel/init/stages.hpp"
+
+namespace keel::init {
+
+namespace {
+
+constexpr std::string_view kLog = "keel-init";
+
+bool is_mount_point(const std::string& path) {
+  struct statx stx {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+    return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+struct ApiMount {
+  const char* fstype;
+  const char* target;
+  unsigned long flags;
+  const char* data;
+};
+
+// What systemd's mount-setup.c mounts early, minus what Keel does not use.
+constexpr ApiMount kApiMounts[] = {
+    {"proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
+    {"sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
+    {"devtmpfs", "/dev", MS_NOSUID, "mode=0755"},
+    {"devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666"},
+    {"tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777"},
+    {"tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755"},
+    // nsdelegate: cgroup namespaces become delegation boundaries (cgroups(7)).
+    {"cgroup2", "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate"},
+    {"tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777"},
+};
+
+// Failures are logged and the boot goes on: containers may still work without one.
+void mount_api_filesystems() {
+  for (const auto& m : kApiMounts) {
+    if (is_mount_point(m.target)) continue;
+    auto r = sys::mkdir_p(m.target);
+    if (r) r = sys::mount(m.fstype, m.target, m.fstype, m.flags, m.data);
+    if (!r) log::error(kLog, "mounting {} on {}: {}", m.fstype, m.target, r.error().message());
+  }
+}
+
+// Containers get memory.max / pids.max in their own groups: the root must delegate
+// those controllers first (Documentation/admin-guide/cgroup-v2.rst "Enabling").
+void enable_cgroup_controllers() {
+  auto avail = sys::read_file("/sys/fs/cgroup/cgroup.controllers");
+  if (!avail) {
+    log::warn(kLog, "cgroup controllers: {}", avail.error().message());
+    return;
+  }
+  std::string want;
+  for (std::string_view c : {"memory", "pids", "cpu", "io"}) {
+    std::string padded = " " + *avail + " ";
+    for (auto& ch : padded)
+      if (ch == '\n') ch = ' ';
+    if (padded.find(" " + std::string(c) + " ") != std::string::npos)
+      want += (want.empty() ? "+" : " +") + std::string(c);
+  }
+  if (want.empty()) return;
+  if (auto r = sys::write_file("/sys/fs/cgroup/cgroup.subtree_control", want); !r)
+    log::warn(kLog, "enabling cgroup controllers '{}': {}", want, r.error().message());
+  else
+    log::info(kLog, "cgroup controllers enabled: {}", want);
+}
+
+void check_usr_readonly() {
+  struct statvfs v {};
+  if (::statvfs("/usr", &v) < 0)
+    log::warn(kLog, "statvfs /usr: {}", Error::from_errno("statvfs").message());
+  else if (v.f_flag & ST_RDONLY)
+    log::info(kLog, "/usr is read-only");
+  else
+    log::warn(kLog, "/usr is writable");
+}
+
+void set_hostname() {
+  auto text = sys::read_file("/etc/hostname");
+  if (!text) return;
+  std::string name = text->substr(0, text->find_first_of(" \t\r\n"));
+  if (name.empty()) return;
+  if (::sethostname(name.data(), name.size()) < 0)
+    log::warn(kLog, "sethostname {}: {}", name, Error::from_errno("sethostname").message());
+}
+
+std::string describe_deployment(const KernelCmdline& cmd) {
+  if (cmd.ostree.empty()) return "no ostree= on the kernel command line";
+  char buf[PATH_MAX];
+  // The booted deployment is bound on /sysroot/<its path> too (ostree-prepare-root).
+  std::string link = "/sysroot" + cmd.ostree;
+  return ::realpath(link.c_str(), buf) ? std::string(buf) : cmd.ostree;
+}
+
+}  // namespace
+
+void run_real_root_stage() {
+  auto text = sys::read_file("/proc/cmdline");  // /proc was moved in from the initramfs
+  KernelCmdline cmd = parse_cmdline(text ? *text : "");
+  log::info(kLog, "starting in the real root ({})", describe_deployment(cmd));
+  for (const auto& w : cmd.warnings) log::warn(kLog, "{}", w);
+  // With CAD disabled the kernel sends SIGINT to PID 1 on ctrl-alt-del (reboot(2)).
+  ::reboot(RB_DISABLE_CAD);
+  mount_api_filesystems();
+  enable_cgroup_controllers();
+  check_usr_readonly();
+  set_hostname();
+  SupervisorConfig config{
+      .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
+      .runtime = "/usr/bin/keel-runtime",
+      .shutdown_when_done = cmd.shutdown_when_done,
+  };
+  auto sup = Supervisor::create(std::move(config));
+  if (!sup) emergency("starting the supervisor: " + sup.error().message(), cmd.panic_reboot);
+  auto action = (*sup)->run();
+  if (!action) emergency("supervisor: " + action.error().message(), cmd.panic_reboot);
+  sup->reset();
+  final_shutdown(*action);
+}
+
+int run_supervise_harness(const SupervisorConfig& config) {
+  // Orphans of the containers are reparented to us instead of the real init, so the
+  // reaping path is exercised as in PID 1 (prctl(2) PR_SET_CHILD_SUBREAPER).
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    log::warn(kLog, "PR_SET_CHILD_SUBREAPER: {}", Error::from_errno("prctl").message());
+  log::info(kLog, "starting the supervisor (harness mode, pid {})", ::getpid());
+  auto sup = Supervisor::create(config);
+  if (!sup) {
+    log::error(kLog, "starting the supervisor: {}", sup.error().message());
+    return 1;
+  }
+  auto action = (*sup)->run();
+  if (!action) {
+    log::error(kLog, "supervisor: {}", action.error().message());
+    return 1;
+  }
+  log::info(kLog, "all containers stopped ({}); harness mode: exiting instead", to_string(*action));
+  return 0;
+}
+
+}  // namespace keel::init

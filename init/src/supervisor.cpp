@@ -1,0 +1,312 @@
+#include "keel/init/supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "keel/common/log.hpp"
+#include "keel/common/sys.hpp"
+#include "keel/init/definitions.hpp"
+#include "keel/init/line_splitter.hpp"
+#include "keel/init/supervisor_state.hpp"
+
+namespace keel::init {
+
+namespace {
+
+constexpr std::string_view kLog = "keel-init";
+constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
+// Reads per wakeup: a chatty container must not starve the loop (sources are level
+// triggered, so what is left is read on the next iteration).
+constexpr int kMaxReadsPerWakeup = 16;
+
+Error sd_error(std::string_view what, int r) {
+  return Error::from_errno(what, -r);
+}
+
+// Runs in the forked child: only async-signal-safe calls until execv (signal-safety(7)).
+[[noreturn]] void exec_runtime_child(int out_fd, char* const argv[]) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);  // the mask survives execve(2)
+  signal(SIGPIPE, SIG_DFL);
+  setsid();  // its own session: console signals and our process group stay ours
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd >= 0) dup2(null_fd, 0);
+  dup2(out_fd, 1);  // dup2 clears O_CLOEXEC on the copies
+  dup2(out_fd, 2);
+  execv(argv[0], argv);
+  static constexpr char msg[] = "keel-init: cannot execute the runtime\n";
+  [[maybe_unused]] auto n = write(2, msg, sizeof msg - 1);
+  _exit(127);
+}
+
+}  // namespace
+
+struct Supervisor::Container {
+  Supervisor* sup = nullptr;
+  ContainerDef def;
+  ContainerTracker tracker;
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  UniqueFd out;
+  EventSourcePtr io;
+  EventSourcePtr restart_timer;
+  LineSplitter lines;
+
+  Container(Supervisor* s, ContainerDef d) : sup(s), def(std::move(d)), tracker(def.restart) {}
+};
+
+Supervisor::Supervisor(SupervisorConfig config) : m_config(std::move(config)) {}
+Supervisor::~Supervisor() = default;
+
+Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) {
+  std::unique_ptr<Supervisor> sup(new Supervisor(std::move(config)));
+  sd_event* e = nullptr;
+  if (int r = sd_event_new(&e); r < 0) return fail(sd_error("sd_event_new", r));
+  sup->m_event.reset(e);
+  TRY(sup->add_signal_sources());
+  DefinitionSet set = load_definitions(sup->m_config.container_dirs);
+  for (const auto& err : set.errors)
+    log::error(kLog, "skipping a container definition: {}", err.message());
+  for (auto& def : set.defs)
+    sup->m_containers.push_back(std::make_unique<Container>(sup.get(), std::move(def)));
+  return sup;
+}
+
+Result<void> Supervisor::add_signal_sources() {
+  // sd_event_add_signal(3): the signal must be blocked first, or it is delivered the
+  // default way instead of through the signalfd.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kHandledSignals) sigaddset(&set, sig);
+  if (sigprocmask(SIG_BLOCK, &set, nullptr) < 0) return fail_errno("sigprocmask");
+  for (int sig : kHandledSignals) {
+    sd_event_source* s = nullptr;
+    if (int r = sd_event_add_signal(m_event.get(), &s, sig, &Supervisor::on_signal, this); r < 0)
+      return fail(sd_error("sd_event_add_signal", r));
+    m_signal_sources.emplace_back(s);
+  }
+  return {};
+}
+
+Result<EventSourcePtr> Supervisor::add_timer(std::chrono::milliseconds delay,
+                                             sd_event_time_handler_t handler, void* userdata) {
+  sd_event_source* s = nullptr;
+  auto usec = static_cast<uint64_t>(delay.count()) * 1000;
+  int r =
+      sd_event_add_time_relative(m_event.get(), &s, CLOCK_MONOTONIC, usec, 1000, handler, userdata);
+  if (r < 0) return fail(sd_error("sd_event_add_time_relative", r));
+  return EventSourcePtr(s);
+}
+
+Result<void> Supervisor::spawn(Container& c) {
+  auto pipe = TRY(sys::pipe());
+  // argv is built before fork(): the child only calls async-signal-safe functions.
+  std::string verb = "up";
+  char* argv[] = {m_config.runtime.data(), verb.data(), c.def.source_path.data(), nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) exec_runtime_child(pipe.write.get(), argv);
+  pipe.write.reset();
+  // No race with pid reuse: only this process reaps, and it has not reaped yet.
+  auto pidfd = sys::pidfd_open(pid);
+  if (pidfd)
+    c.pidfd = std::move(*pidfd);
+  else
+    log::warn(kLog, "container {}: {} (signals go by pid)", c.def.name, pidfd.error().message());
+  c.pid = pid;
+  m_by_pid[pid] = &c;
+  c.tracker.on_spawned(Clock::now());
+  int fl = ::fcntl(pipe.read.get(), F_GETFL);
+  if (fl < 0 || ::fcntl(pipe.read.get(), F_SETFL, fl | O_NONBLOCK) < 0)
+    return fail_errno("fcntl O_NONBLOCK");
+  sd_event_source* s = nullptr;
+  int r = sd_event_add_io(m_event.get(), &s, pipe.read.get(), EPOLLIN, &Supervisor::on_output, &c);
+  if (r < 0) return fail(sd_error("sd_event_add_io", r));
+  c.io.reset(s);
+  c.out = std::move(pipe.read);
+  return {};
+}
+
+void Supervisor::start(Container& c) {
+  log::info(kLog, "starting container {} ({} up {})", c.def.name, m_config.runtime,
+            c.def.source_path);
+  auto r = spawn(c);
+  if (r) return;
+  log::error(kLog, "container {}: starting {} failed: {}", c.def.name, m_config.runtime,
+             r.error().message());
+  // A child that did start is reaped and judged normally; otherwise judge it here
+  // like a runtime that could not be executed.
+  if (c.pid < 0) on_container_exit(c, 127);
+}
+
+void Supervisor::drain_output(Container& c, bool at_exit) {
+  if (!c.out) return;
+  char buf[4096];
+  // At exit, read what is already there (bounded: a grandchild may keep writing).
+  int budget = at_exit ? 16 * kMaxReadsPerWakeup : kMaxReadsPerWakeup;
+  for (int i = 0; i < budget; ++i) {
+    ssize_t n = ::read(c.out.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 && !(n < 0 && errno == EAGAIN)) at_exit = true;  // EOF or error: done
+    if (n <= 0) break;
+    for (const auto& line : c.lines.feed({buf, static_cast<size_t>(n)}))
+      log::info(c.def.name, "{}", line);
+  }
+  if (!at_exit) return;  // more may come; the io source is level triggered
+  // The pipe is done. A grandchild still holding it open loses the rest; the
+  // runtime owns its children.
+  if (auto rest = c.lines.flush()) log::info(c.def.name, "{}", *rest);
+  c.io.reset();
+  c.out.reset();
+}
+
+int Supervisor::on_output(sd_event_source*, int, uint32_t, void* ud) {
+  auto* c = static_cast<Container*>(ud);
+  c->sup->drain_output(*c, false);
+  return 0;
+}
+
+void Supervisor::reap_children() {
+  // signalfd merges SIGCHLDs, and PID 1 inherits every orphan: reap until none is left.
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid <= 0) break;
+    auto it = m_by_pid.find(pid);
+    if (it == m_by_pid.end()) {
+      log::debug(kLog, "reaped orphan {}", pid);
+      continue;
+    }
+    Container& c = *it->second;
+    m_by_pid.erase(it);
+    on_container_exit(c, exit_status_from_wait(status));
+  }
+  maybe_finish();
+}
+
+void Supervisor::on_container_exit(Container& c, int status) {
+  drain_output(c, true);
+  c.pid = -1;
+  c.pidfd.reset();
+  log::info(kLog, "container {} exited with status {}", c.def.name, status);
+  auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());
+  if (!delay) {
+    if (!m_shutdown)
+      log::info(kLog, "container {} {} (restart={})", c.def.name, to_string(c.tracker.state()),
+                to_string(c.def.restart));
+    return;
+  }
+  log::info(kLog, "container {} restarting in {} ms", c.def.name, delay->count());
+  auto timer = add_timer(*delay, &Supervisor::on_restart_timer, &c);
+  if (timer) {
+    c.restart_timer = std::move(*timer);
+    return;
+  }
+  log::error(kLog, "container {}: cannot arm the restart timer: {}", c.def.name,
+             timer.error().message());
+  c.tracker.on_stop();
+}
+
+int Supervisor::on_restart_timer(sd_event_source*, uint64_t, void* ud) {
+  auto* c = static_cast<Container*>(ud);
+  c->restart_timer.reset();  // sd-event keeps the source alive until dispatch returns
+  c->tracker.on_restart_due();
+  c->sup->start(*c);
+  c->sup->maybe_finish();
+  return 0;
+}
+
+int Supervisor::on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* ud) {
+  auto* sup = static_cast<Supervisor*>(ud);
+  switch (si->ssi_signo) {
+    case SIGCHLD:
+      sup->reap_children();
+      break;
+    // busybox init's convention; the kernel sends SIGINT for ctrl-alt-del once
+    // reboot(RB_DISABLE_CAD) is set (reboot(2)).
+    case SIGTERM:
+    case SIGINT:
+      sup->begin_shutdown(ShutdownAction::reboot);
+      break;
+    case SIGUSR2:
+      sup->begin_shutdown(ShutdownAction::poweroff);
+      break;
+    case SIGUSR1:
+      sup->begin_shutdown(ShutdownAction::halt);
+      break;
+  }
+  return 0;
+}
+
+void Supervisor::begin_shutdown(ShutdownAction action) {
+  if (m_shutdown) {
+    log::info(kLog, "already shutting down ({})", to_string(*m_shutdown));
+    return;
+  }
+  m_shutdown = action;
+  log::info(kLog, "shutting down ({})", to_string(action));
+  for (auto& c : m_containers) {
+    if (c->tracker.state() == ContainerState::backing_off) {
+      c->restart_timer.reset();
+      c->tracker.on_stop();
+    }
+    if (c->pid < 0) continue;
+    // keel-runtime forwards SIGTERM to the container's PID 1 (ARCHITECTURE.md).
+    auto r = c->pidfd ? sys::pidfd_send_signal(c->pidfd.get(), SIGTERM)
+                      : (::kill(c->pid, SIGTERM) < 0 ? fail_errno("kill") : Result<void>());
+    if (!r) log::warn(kLog, "container {}: SIGTERM: {}", c->def.name, r.error().message());
+  }
+  auto timer = add_timer(m_config.grace, &Supervisor::on_grace_timer, this);
+  if (timer)
+    m_grace_timer = std::move(*timer);
+  else
+    kill_remaining();  // no grace period possible: do not wait forever
+  maybe_finish();
+}
+
+void Supervisor::kill_remaining() {
+  for (auto& c : m_containers) {
+    if (c->pid < 0) continue;
+    log::warn(kLog, "container {} did not stop within {} ms; killing it", c->def.name,
+              m_config.grace.count());
+    if (c->pidfd)
+      (void)sys::pidfd_send_signal(c->pidfd.get(), SIGKILL);
+    else
+      ::kill(c->pid, SIGKILL);
+  }
+}
+
+int Supervisor::on_grace_timer(sd_event_source*, uint64_t, void* ud) {
+  static_cast<Supervisor*>(ud)->kill_remaining();
+  return 0;
+}
+
+void Supervisor::maybe_finish() {
+  for (auto& c : m_containers)
+    if (!c->tracker.settled()) return;
+  if (m_shutdown) {
+    sd_event_exit(m_event.get(), 0);
+    return;
+  }
+  if (m_config.shutdown_when_done) {
+    log::info(kLog, "every container has exited and none will restart");
+    begin_shutdown(*m_config.shutdown_when_done);
+  }
+}
+
+Result<ShutdownAction> Supervisor::run() {
+  if (m_containers.empty()) log::warn(kLog, "no container definitions found");
+  for (auto& c : m_containers) start(*c);
+  maybe_finish();
+  if (int r = sd_event_loop(m_event.get()); r < 0) return fail(sd_error("sd_event_loop", r));
+  return m_shutdown.value_or(ShutdownAction::reboot);
+}
+
+}  // namespace keel::init

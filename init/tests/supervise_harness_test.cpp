@@ -1,0 +1,125 @@
+// Runs the real keel-init binary in `supervise` mode against a fake runtime script,
+// as an unprivileged child subreaper. Bounded by timeout(1) so a hang fails the test.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "temp_dir.hpp"
+
+using keel::init::test::TempDir;
+using keel::init::test::write_text;
+
+namespace {
+
+// `keel-runtime up DEF`: behaviour picked by the definition's image name.
+constexpr const char* kFakeRuntime = R"SH(#!/bin/sh
+[ "$1" = up ] || { echo "fake runtime: bad verb $1" >&2; exit 99; }
+name=$(basename "$2" .toml)
+image=$(sed -n 's/^image *= *"\(.*\)"/\1/p' "$2")
+count="$(dirname "$0")/$name.count"
+n=$(( $(cat "$count" 2>/dev/null || echo 0) + 1 )); echo $n > "$count"
+case "$image" in
+  ok) echo "hello from $name"; printf "no newline"; exit 0 ;;
+  fail-twice) echo "attempt $n" >&2; [ $n -ge 3 ] && exit 0; exit 1 ;;
+  exit-5) echo "bye"; exit 5 ;;
+  sleeper) echo "sleeping"; exec sleep 30 ;;
+  stubborn) trap '' TERM; echo "ignoring SIGTERM"; sleep 3; exit 0 ;;
+esac
+)SH";
+
+struct RunResult {
+  int status = -1;
+  std::string output;
+};
+
+RunResult run(const std::string& cmd) {
+  RunResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+bool has(const std::string& out, const std::string& needle) {
+  return out.find(needle) != std::string::npos;
+}
+
+class SuperviseHarness : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(m_dir / "bin/keel-runtime", kFakeRuntime);
+    ::chmod((m_dir / "bin/keel-runtime").c_str(), 0755);
+  }
+  std::string supervise(const std::string& extra) {
+    return std::string(KEEL_INIT_BINARY) + " supervise --containers " + (m_dir / "usr") +
+           " --containers " + (m_dir / "etc") + " --runtime " + (m_dir / "bin/keel-runtime") + " " +
+           extra;
+  }
+  TempDir m_dir;
+};
+
+}  // namespace
+
+TEST_F(SuperviseHarness, RunsRestartsAndShutsDownWhenDone) {
+  write_text(m_dir / "usr/hello.toml", "image = \"ok\"\n");
+  write_text(m_dir / "usr/flaky.toml", "image = \"fail-twice\"\nrestart = \"on-failure\"\n");
+  write_text(m_dir / "usr/once.toml", "image = \"exit-5\"\nrestart = \"never\"\n");
+  write_text(m_dir / "usr/bad.toml", "image = 42\n");
+  write_text(m_dir / "etc/hello.toml", "image = \"ok\"\nrestart = \"never\"\n");
+  RunResult r = run("timeout -s KILL 20 " + supervise("--shutdown-when-done"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "info hello: hello from hello")) << out;
+  EXPECT_TRUE(has(out, "info hello: no newline")) << out;  // partial line flushed at exit
+  EXPECT_TRUE(has(out, "/etc/hello.toml")) << out;         // the /etc override was used
+  EXPECT_TRUE(has(out, "info flaky: attempt 1")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container flaky exited with status 1")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container flaky restarting in 100 ms")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container flaky restarting in 200 ms")) << out;
+  EXPECT_TRUE(has(out, "info flaky: attempt 3")) << out;
+  EXPECT_FALSE(has(out, "attempt 4")) << out;
+  EXPECT_TRUE(has(out, "info once: bye")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container once exited with status 5")) << out;
+  EXPECT_FALSE(has(out, "container once restarting")) << out;
+  EXPECT_TRUE(has(out, "error keel-init: skipping a container definition")) << out;
+  EXPECT_TRUE(has(out, "bad.toml")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: shutting down (poweroff)")) << out;
+}
+
+TEST_F(SuperviseHarness, SigtermStopsContainersAndKillsStubbornOnes) {
+  write_text(m_dir / "usr/sleeper.toml", "image = \"sleeper\"\nrestart = \"always\"\n");
+  write_text(m_dir / "usr/stubborn.toml", "image = \"stubborn\"\nrestart = \"always\"\n");
+  // timeout(1) sends SIGTERM after 1 s; --preserve-status passes keel-init's exit code on.
+  RunResult r =
+      run("timeout -s KILL 20 timeout --preserve-status -s TERM 1 " + supervise("--grace-ms 300"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "info sleeper: sleeping")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: shutting down (reboot)")) << out;
+  EXPECT_TRUE(has(out, "container sleeper exited with status 143")) << out;
+  EXPECT_TRUE(has(out, "container stubborn did not stop within 300 ms")) << out;
+  EXPECT_TRUE(has(out, "container stubborn exited with status 137")) << out;
+  EXPECT_FALSE(has(out, "restarting in")) << out;
+}
+
+TEST_F(SuperviseHarness, MissingRuntimeIsReported) {
+  write_text(m_dir / "usr/ghost.toml", "image = \"ok\"\nrestart = \"never\"\n");
+  RunResult r =
+      run("timeout -s KILL 20 " + std::string(KEEL_INIT_BINARY) + " supervise --containers " +
+          (m_dir / "usr") + " --runtime /nonexistent/keel-runtime --shutdown-when-done");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "container ghost exited with status 127")) << r.output;
+}
+
+TEST(SuperviseArgs, RejectsMissingRuntime) {
+  RunResult r = run(std::string(KEEL_INIT_BINARY) + " supervise --containers /tmp");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "--runtime")) << r.output;
+}
