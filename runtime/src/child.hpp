@@ -1,0 +1,65 @@
+// What the cloned child does between clone3() and execve(). Everything it needs is
+// prepared by the parent in a ChildPlan, so the child only makes syscalls: no
+// allocation, no exceptions, no locks (the child of clone3 is like a child of fork).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "keel/runtime/spec.hpp"
+
+namespace keel::runtime {
+
+struct ChildMount {
+  std::string target;  // relative to the rootfs, no leading '/'
+  std::string source, type, data;
+  unsigned long flags = 0;  // without MS_RDONLY for binds: applied by a remount
+  bool bind = false, readonly = false;
+  bool file_target = false;  // bind of a non-directory: the mount point is a file
+};
+
+struct ChildPlan {
+  std::string rootfs;  // absolute
+  bool root_readonly = false;
+  std::vector<ChildMount> mounts;
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::string hostname;  // empty: leave the UTS namespace's name alone
+  std::string cwd;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<char*> argv, envp;  // null-terminated, pointing into the Spec
+  sigset_t sigmask;               // restored just before execve
+  int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded
+};
+
+// A failed step in the child: the syscall, its object and errno.
+struct ChildErr {
+  const char* call = nullptr;
+  const char* object = "";
+  int err = 0;
+  explicit operator bool() const { return call != nullptr; }
+};
+ChildErr child_err(const char* call, const char* object);  // takes errno
+
+// What the child writes to err_fd on failure.
+struct ChildReport {
+  int err;
+  char message[512];
+};
+
+// Turns spec mounts into ChildMounts (option strings -> MS_* flags + data).
+Result<std::vector<ChildMount>> plan_mounts(const std::vector<SpecMount>& mounts);
+
+// Child side, in the new mount namespace (mounts.cpp, devices.cpp).
+ChildErr child_prepare_rootfs(const ChildPlan& plan);
+ChildErr child_make_devices(int rootfd);
+ChildErr child_pivot_root(const ChildPlan& plan);
+ChildErr child_finish_mounts(const ChildPlan& plan);
+
+// Never returns: execs the process or reports over err_fd and exits 127.
+[[noreturn]] void child_main(const ChildPlan& plan);
+
+}  // namespace keel::runtime

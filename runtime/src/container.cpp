@@ -1,0 +1,205 @@
+// runtime-spec "runtime.md" run: create the cgroup and namespaces with clone3, let
+// the child set up the rootfs and exec, then supervise it until it exits.
+#include "keel/runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+#include "cgroup.hpp"
+#include "child.hpp"
+#include "keel/common/sys.hpp"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace keel::runtime {
+namespace {
+
+// struct clone_args, CLONE_ARGS_SIZE_VER2 (clone(2)); glibc 2.36 has no wrapper.
+struct CloneArgs {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+Result<uint64_t> namespace_flags(const SpecLinux& l) {
+  uint64_t flags = 0;
+  for (const auto& ns : l.namespaces) {
+    if (!ns.path.empty())
+      return fail_msg("linux.namespaces: joining " + ns.type + " namespace " + ns.path +
+                      " is not supported");
+    if (ns.type == "pid")
+      flags |= CLONE_NEWPID;
+    else if (ns.type == "network")
+      flags |= CLONE_NEWNET;
+    else if (ns.type == "mount")
+      flags |= CLONE_NEWNS;
+    else if (ns.type == "ipc")
+      flags |= CLONE_NEWIPC;
+    else if (ns.type == "uts")
+      flags |= CLONE_NEWUTS;
+    else if (ns.type == "cgroup")
+      flags |= CLONE_NEWCGROUP;
+    else
+      return fail_msg("linux.namespaces: type '" + ns.type + "' is not supported");
+  }
+  // pivot_root must not change the host's root.
+  if (!(flags & CLONE_NEWNS)) return fail_msg("linux.namespaces: a mount namespace is required");
+  return flags;
+}
+
+Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
+  ChildPlan p;
+  std::string root =
+      spec.root_path.starts_with('/') ? spec.root_path : bundle_dir + "/" + spec.root_path;
+  char real[PATH_MAX];
+  if (!::realpath(root.c_str(), real)) return fail_errno("root.path " + root);
+  p.rootfs = real;
+  p.root_readonly = spec.root_readonly;
+  p.mounts = TRY(plan_mounts(spec.mounts));
+  p.masked_paths = spec.linux_.masked_paths;
+  p.readonly_paths = spec.linux_.readonly_paths;
+  p.hostname = spec.hostname;
+  p.cwd = spec.process.cwd;
+  p.uid = spec.process.uid;
+  p.gid = spec.process.gid;
+  for (const auto& a : spec.process.args) p.argv.push_back(const_cast<char*>(a.c_str()));
+  p.argv.push_back(nullptr);
+  for (const auto& e : spec.process.env) p.envp.push_back(const_cast<char*>(e.c_str()));
+  p.envp.push_back(nullptr);
+  return p;
+}
+
+// Blocks the forwarded signals (so none is lost between clone and poll) and returns a
+// signalfd for them; the old mask is saved for the child and for restoring.
+Result<UniqueFd> block_signals(sigset_t& old) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : kForwarded) sigaddset(&set, s);
+  if (::sigprocmask(SIG_BLOCK, &set, &old) < 0) return fail_errno("sigprocmask");
+  int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return fail_errno("signalfd");
+  }
+  return UniqueFd(fd);
+}
+
+Result<int> wait_status(int pidfd) {
+  siginfo_t si;
+  std::memset(&si, 0, sizeof si);
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED) < 0)
+    if (errno != EINTR) return fail_errno("waitid");
+  if (si.si_code == CLD_EXITED) return si.si_status;
+  return 128 + si.si_status;  // CLD_KILLED / CLD_DUMPED: shell convention
+}
+
+// One loop over {signalfd, pidfd}: forward signals until the container's PID 1 exits.
+Result<int> supervise(int pidfd, int sigfd) {
+  for (;;) {
+    pollfd fds[2] = {{sigfd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("poll");
+    }
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo ssi;
+      while (::read(sigfd, &ssi, sizeof ssi) == sizeof ssi) {
+        // ESRCH: it already exited; the pidfd reports that next.
+        auto r = sys::pidfd_send_signal(pidfd, static_cast<int>(ssi.ssi_signo));
+        if (!r && r.error().code() != ESRCH) return fail(std::move(r).error());
+      }
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP)) return wait_status(pidfd);
+  }
+}
+
+// Reads the child's setup report: EOF means execve succeeded (the pipe is CLOEXEC).
+Result<void> read_child_report(int fd) {
+  ChildReport r;
+  size_t got = 0;
+  while (got < sizeof r) {
+    ssize_t n = ::read(fd, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read setup pipe");
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  if (got == 0) return {};
+  if (got < sizeof r) return fail_msg("setup failed (short report from the container process)");
+  r.message[sizeof r.message - 1] = '\0';
+  return fail(r.err ? Error::from_errno(r.message, r.err) : Error::msg(r.message));
+}
+
+Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
+  auto pipe = TRY(sys::pipe(O_CLOEXEC));
+  plan.err_fd = pipe.write.get();
+  int pidfd = -1;
+  CloneArgs args;
+  std::memset(&args, 0, sizeof args);
+  args.flags = ns_flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  if (cg.fd() >= 0) {
+    // The child starts inside its cgroup: no cgroup.procs write, no window in
+    // which it runs unlimited (clone(2) CLONE_INTO_CGROUP).
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cg.fd());
+  }
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return fail_errno("clone3");
+  if (pid == 0) child_main(plan);
+  UniqueFd pfd(pidfd);
+  pipe.write.reset();
+  if (auto r = read_child_report(pipe.read.get()); !r) {
+    (void)wait_status(pfd.get());
+    return fail(std::move(r).error());
+  }
+  return pfd;
+}
+
+Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg) {
+  auto ns_flags = TRY(namespace_flags(spec.linux_));
+  if (!spec.hostname.empty() && !(ns_flags & CLONE_NEWUTS))
+    return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
+  auto plan = TRY(make_plan(spec, bundle_dir));
+  sigset_t old;
+  auto sigfd = TRY(block_signals(old));
+  plan.sigmask = old;
+  auto pidfd = spawn(plan, ns_flags, cg);
+  Result<int> status = pidfd ? supervise(pidfd->get(), sigfd.get()) : fail(pidfd.error());
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+}  // namespace
+
+Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id) {
+  std::string ctx = "container " + id;
+  auto cg = TRY_CTX(Cgroup::create(spec.linux_, id), ctx);
+  auto status = run_in_cgroup(spec, bundle_dir, cg);
+  auto removed = cg.remove();
+  if (!status) return fail(std::move(status).error().context(ctx));
+  if (!removed) return fail(std::move(removed).error().context(ctx));
+  return status;
+}
+
+}  // namespace keel::runtime

@@ -1,0 +1,221 @@
+// OCI runtime spec config.json (runtime-spec v1.2 "config.md", "config-linux.md").
+#include "keel/runtime/spec.hpp"
+
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "json_util.hpp"
+#include "keel/common/sys.hpp"
+
+namespace keel::runtime {
+namespace {
+
+using jsonu::json;
+
+Result<SpecProcess> parse_process(const json& j) {
+  SpecProcess p;
+  p.args = TRY(jsonu::get_strings(j, "args", "process.args"));
+  if (p.args.empty()) return fail_msg("field 'process.args' must name a program");
+  p.env = TRY(jsonu::get_strings(j, "env", "process.env"));
+  p.cwd = TRY(jsonu::get_string(j, "cwd", "process.cwd")).value_or("/");
+  // "cwd ... MUST be an absolute path" (config.md#process).
+  if (!p.cwd.starts_with('/')) return fail_msg("field 'process.cwd' must be an absolute path");
+  p.terminal = TRY(jsonu::get_bool(j, "terminal", "process.terminal")).value_or(false);
+  if (p.terminal) return fail_msg("process.terminal=true is not supported by keel-runtime");
+  if (const json* u = TRY(jsonu::get_object(j, "user", "process.user"))) {
+    auto uid = TRY(jsonu::get_int(*u, "uid", "process.user.uid")).value_or(0);
+    auto gid = TRY(jsonu::get_int(*u, "gid", "process.user.gid")).value_or(0);
+    if (uid < 0 || uid > UINT32_MAX || gid < 0 || gid > UINT32_MAX)
+      return fail_msg("field 'process.user' has an out-of-range uid or gid");
+    p.uid = static_cast<uint32_t>(uid);
+    p.gid = static_cast<uint32_t>(gid);
+  }
+  return p;
+}
+
+Result<std::vector<SpecMount>> parse_mounts(const json& root) {
+  std::vector<SpecMount> out;
+  const json* ms = TRY(jsonu::get_array(root, "mounts", "mounts"));
+  if (!ms) return out;
+  for (const auto& m : *ms) {
+    SpecMount s;
+    s.destination = TRY(jsonu::get_string(m, "destination", "mounts[].destination")).value_or("");
+    if (!s.destination.starts_with('/'))
+      return fail_msg("field 'mounts[].destination' must be an absolute path");
+    s.type = TRY(jsonu::get_string(m, "type", "mounts[].type")).value_or("");
+    s.source = TRY(jsonu::get_string(m, "source", "mounts[].source")).value_or("");
+    s.options = TRY(jsonu::get_strings(m, "options", "mounts[].options"));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<void> parse_resources(const json& lx, SpecLinux& l) {
+  const json* r = TRY(jsonu::get_object(lx, "resources", "linux.resources"));
+  if (!r) return {};
+  if (const json* m = TRY(jsonu::get_object(*r, "memory", "linux.resources.memory")))
+    l.memory_limit = TRY(jsonu::get_int(*m, "limit", "linux.resources.memory.limit"));
+  if (const json* p = TRY(jsonu::get_object(*r, "pids", "linux.resources.pids")))
+    l.pids_limit = TRY(jsonu::get_int(*p, "limit", "linux.resources.pids.limit"));
+  return {};
+}
+
+Result<SpecLinux> parse_linux(const json& root) {
+  SpecLinux l;
+  const json* lx = TRY(jsonu::get_object(root, "linux", "linux"));
+  if (!lx) return l;
+  if (const json* ns = TRY(jsonu::get_array(*lx, "namespaces", "linux.namespaces"))) {
+    for (const auto& n : *ns) {
+      SpecNamespace s;
+      s.type = TRY(jsonu::get_string(n, "type", "linux.namespaces[].type")).value_or("");
+      s.path = TRY(jsonu::get_string(n, "path", "linux.namespaces[].path")).value_or("");
+      l.namespaces.push_back(std::move(s));
+    }
+  }
+  TRY(parse_resources(*lx, l));
+  l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");
+  l.masked_paths = TRY(jsonu::get_strings(*lx, "maskedPaths", "linux.maskedPaths"));
+  l.readonly_paths = TRY(jsonu::get_strings(*lx, "readonlyPaths", "linux.readonlyPaths"));
+  return l;
+}
+
+Result<Spec> parse_spec_object(const json& j) {
+  Spec s;
+  s.oci_version = TRY(jsonu::get_string(j, "ociVersion", "ociVersion")).value_or("");
+  // Fields used here are unchanged from 1.0.0 to 1.2.x (runtime-spec ChangeLog).
+  if (!s.oci_version.starts_with("1.0.") && !s.oci_version.starts_with("1.1.") &&
+      !s.oci_version.starts_with("1.2."))
+    return fail_msg("ociVersion '" + s.oci_version + "' is not supported (1.0.x to 1.2.x)");
+  const json* p = TRY(jsonu::get_object(j, "process", "process"));
+  if (!p) return fail_msg("field 'process' is required");
+  s.process = TRY(parse_process(*p));
+  const json* root = TRY(jsonu::get_object(j, "root", "root"));
+  if (!root) return fail_msg("field 'root' is required");
+  s.root_path = TRY(jsonu::get_string(*root, "path", "root.path")).value_or("");
+  if (s.root_path.empty()) return fail_msg("field 'root.path' is required");
+  s.root_readonly = TRY(jsonu::get_bool(*root, "readonly", "root.readonly")).value_or(false);
+  s.hostname = TRY(jsonu::get_string(j, "hostname", "hostname")).value_or("");
+  s.mounts = TRY(parse_mounts(j));
+  s.linux_ = TRY(parse_linux(j));
+  return s;
+}
+
+// Image env first, then the definition's; a later KEY= replaces an earlier one in place.
+std::vector<std::string> merge_env(const std::vector<std::string>& image,
+                                   const std::vector<std::string>& def) {
+  std::vector<std::string> out;
+  std::map<std::string, size_t> index;
+  for (const auto* list : {&image, &def}) {
+    for (const auto& kv : *list) {
+      std::string key = kv.substr(0, kv.find('='));
+      auto [it, fresh] = index.emplace(key, out.size());
+      if (fresh)
+        out.push_back(kv);
+      else
+        out[it->second] = kv;
+    }
+  }
+  if (!index.contains("PATH"))
+    out.insert(out.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  return out;
+}
+
+// image-spec "config.md" User: "uid", "uid:gid" or names. Names need the image's
+// /etc/passwd, which is not read yet, so only numeric ids and "root" are accepted.
+Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
+  if (user.empty() || user == "root" || user == "root:root") return std::pair{0u, 0u};
+  auto number = [](std::string_view s) -> std::optional<uint32_t> {
+    if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    return static_cast<uint32_t>(std::stoul(std::string(s)));
+  };
+  size_t colon = user.find(':');
+  auto uid = number(std::string_view(user).substr(0, colon));
+  auto gid = colon == std::string::npos ? uid : number(std::string_view(user).substr(colon + 1));
+  if (!uid || !gid)
+    return fail_msg("image User '" + user + "' is not supported (use numeric uid[:gid])");
+  return std::pair{*uid, *gid};
+}
+
+json mount_json(const char* dest, const char* type, const char* src,
+                std::vector<std::string> opts) {
+  return {{"destination", dest}, {"type", type}, {"source", src}, {"options", opts}};
+}
+
+// The mounts every Keel container gets (like runc's default spec, minus mqueue). With a
+// cgroup namespace, /sys/fs/cgroup shows the container its own group and limits only.
+json default_mounts() {
+  return json::array(
+      {mount_json("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
+       mount_json("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
+       mount_json("/dev/pts", "devpts", "devpts",
+                  {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+       mount_json("/dev/shm", "tmpfs", "shm",
+                  {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
+       mount_json("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+       mount_json("/sys/fs/cgroup", "cgroup2", "cgroup",
+                  {"nosuid", "noexec", "nodev", "relatime", "ro"})});
+}
+
+json base_spec(std::vector<std::string> args, std::vector<std::string> env, std::string cwd,
+               std::string hostname) {
+  json ns = json::array();
+  for (const char* t : {"pid", "mount", "uts", "ipc", "network", "cgroup"}) ns.push_back({{"type", t}});
+  return {{"ociVersion", "1.2.0"},
+          {"process",
+           {{"terminal", false},
+            {"user", {{"uid", 0}, {"gid", 0}}},
+            {"args", args},
+            {"env", env},
+            {"cwd", cwd}}},
+          {"root", {{"path", "rootfs"}, {"readonly", false}}},
+          {"hostname", hostname},
+          {"mounts", default_mounts()},
+          {"linux",
+           {{"namespaces", ns},
+            {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"}},
+            {"readonlyPaths",
+             {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+}
+
+}  // namespace
+
+Result<Spec> parse_spec(std::string_view json_text, const std::string& where) {
+  auto j = TRY(jsonu::parse(json_text, where));
+  return with_context(parse_spec_object(j), where);
+}
+
+Result<Spec> load_spec(const std::string& config_path) {
+  auto text = TRY(sys::read_file(config_path));
+  return parse_spec(text, config_path);
+}
+
+Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def) {
+  std::vector<std::string> args = def.command;
+  if (args.empty()) {
+    args = image.entrypoint;
+    args.insert(args.end(), image.cmd.begin(), image.cmd.end());
+  }
+  if (args.empty())
+    return fail_msg(def.source_path + ": no command, and image '" + def.image +
+                    "' has neither Entrypoint nor Cmd");
+  auto [uid, gid] = TRY_CTX(parse_user(image.user), "container " + def.name);
+  std::string cwd = image.working_dir.empty() ? "/" : image.working_dir;
+  json spec = base_spec(args, merge_env(image.env, def.env), cwd,
+                        def.hostname.empty() ? def.name : def.hostname);
+  json resources = json::object();
+  if (def.resources.memory_max) resources["memory"] = {{"limit", *def.resources.memory_max}};
+  if (def.resources.pids_max) resources["pids"] = {{"limit", *def.resources.pids_max}};
+  spec["process"]["user"] = {{"uid", uid}, {"gid", gid}};
+  spec["linux"]["resources"] = resources;
+  spec["linux"]["cgroupsPath"] = "/keel/" + def.name;
+  return jsonu::dump(spec, 2) + "\n";
+}
+
+std::string default_spec_json() {
+  json spec = base_spec({"sh"}, merge_env({}, {"TERM=xterm"}), "/", "keel");
+  return jsonu::dump(spec, 2) + "\n";
+}
+
+}  // namespace keel::runtime
