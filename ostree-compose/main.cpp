@@ -32,14 +32,16 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   o.definition = argv[2];
   std::string name = fs::path(o.definition).stem().string();
   std::map<std::string, std::string*> flags = {
-      {"--out", &o.out_dir},        {"--repo", &o.repo},         {"--cache", &o.cache_dir},
-      {"--work", &o.work_dir},      {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir}};
+      {"--out", &o.out_dir},   {"--repo", &o.repo},         {"--cache", &o.cache_dir},
+      {"--work", &o.work_dir}, {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
     *it->second = argv[i + 1];
   }
-  auto dflt = [](std::string& v, std::string d) { if (v.empty()) v = std::move(d); };
+  auto dflt = [](std::string& v, std::string d) {
+    if (v.empty()) v = std::move(d);
+  };
   dflt(o.out_dir, "build/images/" + name);
   dflt(o.repo, "build/repo");
   dflt(o.cache_dir, "build/cache/debs");
@@ -60,8 +62,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (geteuid() != 0) {
-    keel::log::error("keel-compose", "must run as root (mmdebstrap --mode=root, device nodes, "
-                                     "OSTree deployment); try: sudo make image");
+    keel::log::error("keel-compose",
+                     "must run as root (mmdebstrap --mode=root, device nodes, "
+                     "OSTree deployment); try: sudo make image");
     return 1;
   }
   double start = now(), step_start = start;

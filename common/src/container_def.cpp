@@ -23,7 +23,8 @@ Result<RestartPolicy> parse_restart(const TomlDoc& doc, const toml::table& t) {
   if (*s == "never") return RestartPolicy::never;
   return fail(doc.error_at(t.get("restart"),
                            fmt::format("restart = \"{}\" is not a policy; use \"always\", "
-                                       "\"on-failure\" or \"never\"", *s)));
+                                       "\"on-failure\" or \"never\"",
+                                       *s)));
 }
 
 Result<ContainerResources> parse_resources(const TomlDoc& doc, const toml::table& root) {
@@ -51,9 +52,12 @@ bool is_valid_container_name(std::string_view name) {
 
 std::string_view to_string(RestartPolicy p) {
   switch (p) {
-    case RestartPolicy::never: return "never";
-    case RestartPolicy::on_failure: return "on-failure";
-    case RestartPolicy::always: return "always";
+    case RestartPolicy::never:
+      return "never";
+    case RestartPolicy::on_failure:
+      return "on-failure";
+    case RestartPolicy::always:
+      return "always";
   }
   return "?";
 }
@@ -61,22 +65,23 @@ std::string_view to_string(RestartPolicy p) {
 Result<ContainerDef> parse_container_def_text(std::string_view text, const std::string& path) {
   auto doc = TRY(TomlDoc::parse(text, path));
   const toml::table& t = doc.root();
-  TRY(doc.reject_unknown_keys(
-      t, "the container definition",
-      {"image", "command", "env", "hostname", "restart", "resources"}));
+  TRY(doc.reject_unknown_keys(t, "the container definition",
+                              {"image", "command", "env", "hostname", "restart", "resources"}));
   ContainerDef def;
   def.source_path = path;
   def.name = stem_of(path);
   if (!is_valid_container_name(def.name))
-    return fail_msg(fmt::format("{}: container name '{}' (from the file name) must be 1-63 "
-                                "characters of a-z, 0-9 and '-'; rename the file", path, def.name));
+    return fail_msg(
+        fmt::format("{}: container name '{}' (from the file name) must be 1-63 "
+                    "characters of a-z, 0-9 and '-'; rename the file",
+                    path, def.name));
   def.image = *TRY(doc.get_string(t, "image", true));
   def.command = TRY(doc.get_string_array(t, "command"));
   def.env = TRY(doc.get_string_array(t, "env"));
   for (const auto& e : def.env)
     if (e.find('=') == std::string::npos || e.front() == '=')
-      return fail(doc.error_at(t.get("env"),
-                               fmt::format("env entry \"{}\" must look like KEY=VALUE", e)));
+      return fail(
+          doc.error_at(t.get("env"), fmt::format("env entry \"{}\" must look like KEY=VALUE", e)));
   def.hostname = TRY(doc.get_string(t, "hostname")).value_or(def.name);
   def.restart = TRY(parse_restart(doc, t));
   def.resources = TRY(parse_resources(doc, t));

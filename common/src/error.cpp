@@ -12,9 +12,13 @@ Error Error::from_errno(std::string_view what, int err) {
   return Error(err, std::move(m));
 }
 
-Error Error::from_errno(std::string_view what) { return from_errno(what, errno); }
+Error Error::from_errno(std::string_view what) {
+  return from_errno(what, errno);
+}
 
-Error Error::msg(std::string what) { return Error(0, std::move(what)); }
+Error Error::msg(std::string what) {
+  return Error(0, std::move(what));
+}
 
 Error& Error::context(std::string_view ctx) & {
   std::string m(ctx);
@@ -24,6 +28,8 @@ Error& Error::context(std::string_view ctx) & {
   return *this;
 }
 
-Error&& Error::context(std::string_view ctx) && { return std::move(context(ctx)); }
+Error&& Error::context(std::string_view ctx) && {
+  return std::move(context(ctx));
+}
 
 }  // namespace keel

@@ -14,18 +14,28 @@ Level g_min = Level::info;
 
 std::string_view level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "?";
 }
 }  // namespace
 
-void set_fd(int fd) { g_fd = fd; }
-void set_boot_timestamps(bool on) { g_timestamps = on; }
-void set_min_level(Level level) { g_min = level; }
+void set_fd(int fd) {
+  g_fd = fd;
+}
+void set_boot_timestamps(bool on) {
+  g_timestamps = on;
+}
+void set_min_level(Level level) {
+  g_min = level;
+}
 
 void write(Level level, std::string_view component, std::string_view message) {
   if (level < g_min) return;

@@ -44,11 +44,13 @@ Result<std::optional<std::string>> TomlDoc::get_string(const toml::table& t, std
   const toml::node* n = t.get(key);
   if (!n) {
     if (required)
-      return fail(error_at(&t, fmt::format("missing required key '{}' (add {} = \"...\")", key, key)));
+      return fail(
+          error_at(&t, fmt::format("missing required key '{}' (add {} = \"...\")", key, key)));
     return std::optional<std::string>{};
   }
   auto v = n->value<std::string>();
-  if (!v) return fail(error_at(n, fmt::format("'{}' must be a string, e.g. {} = \"...\"", key, key)));
+  if (!v)
+    return fail(error_at(n, fmt::format("'{}' must be a string, e.g. {} = \"...\"", key, key)));
   return std::optional<std::string>(*v);
 }
 
@@ -62,8 +64,7 @@ Result<std::optional<int64_t>> TomlDoc::get_int(const toml::table& t, std::strin
 Result<std::optional<bool>> TomlDoc::get_bool(const toml::table& t, std::string_view key) const {
   const toml::node* n = t.get(key);
   if (!n) return std::optional<bool>{};
-  if (!n->is_boolean())
-    return fail(error_at(n, fmt::format("'{}' must be true or false", key)));
+  if (!n->is_boolean()) return fail(error_at(n, fmt::format("'{}' must be true or false", key)));
   return std::optional<bool>(n->as_boolean()->get());
 }
 
@@ -74,8 +75,8 @@ Result<std::vector<std::string>> TomlDoc::get_string_array(const toml::table& t,
   if (!n) return out;
   const toml::array* arr = n->as_array();
   if (!arr)
-    return fail(error_at(n, fmt::format("'{}' must be an array of strings, e.g. {} = [\"a\", \"b\"]",
-                                        key, key)));
+    return fail(error_at(
+        n, fmt::format("'{}' must be an array of strings, e.g. {} = [\"a\", \"b\"]", key, key)));
   for (const toml::node& el : *arr) {
     auto v = el.value<std::string>();
     if (!v) return fail(error_at(&el, fmt::format("every element of '{}' must be a string", key)));
@@ -90,16 +91,22 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   if (ec != std::errc() || ptr == text.data()) return std::nullopt;
   std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
   uint64_t mult = 1;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "KiB") mult = 1ull << 10;
-  else if (unit == "M" || unit == "MiB") mult = 1ull << 20;
-  else if (unit == "G" || unit == "GiB") mult = 1ull << 30;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "K" || unit == "KiB")
+    mult = 1ull << 10;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1ull << 20;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1ull << 30;
+  else
+    return std::nullopt;
   if (value > UINT64_MAX / mult) return std::nullopt;
   return value * mult;
 }
 
-Result<std::optional<uint64_t>> TomlDoc::get_size(const toml::table& t, std::string_view key) const {
+Result<std::optional<uint64_t>> TomlDoc::get_size(const toml::table& t,
+                                                  std::string_view key) const {
   const toml::node* n = t.get(key);
   if (!n) return std::optional<uint64_t>{};
   if (n->is_integer() && n->as_integer()->get() >= 0)
@@ -108,7 +115,8 @@ Result<std::optional<uint64_t>> TomlDoc::get_size(const toml::table& t, std::str
     if (auto v = parse_size(*s)) return std::optional<uint64_t>(*v);
   }
   return fail(error_at(n, fmt::format("'{}' must be a size: bytes as an integer, or a string "
-                                      "like \"64M\" or \"1G\" (units K, M, G)", key)));
+                                      "like \"64M\" or \"1G\" (units K, M, G)",
+                                      key)));
 }
 
 Result<const toml::table*> TomlDoc::get_table(const toml::table& t, std::string_view key) const {
@@ -127,8 +135,8 @@ Result<void> TomlDoc::reject_unknown_keys(const toml::table& t, std::string_view
     if (!ok) {
       std::string list;
       for (auto name : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
-      return fail(error_at(&v, fmt::format("unknown key '{}' in {} (known keys: {})", k.str(),
-                                           section, list)));
+      return fail(error_at(
+          &v, fmt::format("unknown key '{}' in {} (known keys: {})", k.str(), section, list)));
     }
   }
   return {};

@@ -13,7 +13,8 @@ restart = "always"
 [resources]
 memory_max = "32M"
 pids_max = 16
-)", "/usr/lib/keel/containers/hello.toml");
+)",
+                                    "/usr/lib/keel/containers/hello.toml");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->name, "hello");
   EXPECT_EQ(r->hostname, "hello");

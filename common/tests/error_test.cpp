@@ -7,9 +7,15 @@
 using namespace keel;
 
 namespace {
-Result<int> fails() { return fail(Error::from_errno("open /x", ENOENT)); }
-Result<int> adds_context() { return TRY_CTX(fails(), "loading config") + 1; }
-Result<void> void_ok() { return {}; }
+Result<int> fails() {
+  return fail(Error::from_errno("open /x", ENOENT));
+}
+Result<int> adds_context() {
+  return TRY_CTX(fails(), "loading config") + 1;
+}
+Result<void> void_ok() {
+  return {};
+}
 Result<int> uses_void() {
   TRY(void_ok());
   return 7;

@@ -1,7 +1,7 @@
 #include "keel/common/sys.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 using namespace keel;

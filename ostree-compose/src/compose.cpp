@@ -9,12 +9,12 @@
 
 #include "keel/common/sys.hpp"
 #include "keel/compose/container_images.hpp"
+#include "keel/compose/disk.hpp"
 #include "keel/compose/elf_deps.hpp"
 #include "keel/compose/image_def.hpp"
 #include "keel/compose/initramfs_tree.hpp"
 #include "keel/compose/modules.hpp"
 #include "keel/compose/ostree_ops.hpp"
-#include "keel/compose/disk.hpp"
 #include "keel/compose/packages.hpp"
 #include "keel/compose/process.hpp"
 #include "keel/compose/rootfs.hpp"
@@ -43,8 +43,8 @@ uint64_t build_time() {
 
 Result<void> install_os_packages(Run& r) {
   PackageRequest req{r.def.suite, r.def.mirror, r.def.packages, r.def.excludes};
-  req.include.push_back({r.def.kernel_package, r.def.path + " (kernel flavour " +
-                                                   r.def.kernel_flavour + ")"});
+  req.include.push_back(
+      {r.def.kernel_package, r.def.path + " (kernel flavour " + r.def.kernel_flavour + ")"});
   r.debs = TRY(install_packages(req, r.rootfs, r.opts.cache_dir, r.log));
   return {};
 }
@@ -63,8 +63,8 @@ Result<void> install_keel(Run& r) {
   for (const char* bin : {"keel-init", "keel-runtime"}) {
     std::string src = r.opts.binaries + "/" + bin;
     if (!fs::exists(src))
-      return fail_msg(fmt::format("{} not found; build it first (make build) or pass --binaries",
-                                  src));
+      return fail_msg(
+          fmt::format("{} not found; build it first (make build) or pass --binaries", src));
     TRY(install_file(src, r.rootfs + "/usr/bin/" + bin, 0755));
     // Fail now, not at boot, if the image lacks a library a Keel binary needs.
     TRY_CTX(library_closure(r.rootfs, r.rootfs + "/usr/bin/" + bin), r.def.path);
@@ -100,11 +100,13 @@ Result<std::string> commit(Run& r) {
   // holds a complete commit: a failed first compose leaves no repository at all.
   std::string repo = fresh ? r.opts.repo + ".tmp" : r.opts.repo;
   if (fresh) TRY(remove_tree(repo));
-  CommitRequest req{repo, r.rootfs, r.def.branch(),
-                    fmt::format("{} {} ({})", r.def.pretty_name, r.def.os_version, r.def.variant),
-                    {{"version", r.def.os_version}, {"keel.variant", r.def.variant},
-                     {"keel.kernel", r.kver}},
-                    build_time()};
+  CommitRequest req{
+      repo,
+      r.rootfs,
+      r.def.branch(),
+      fmt::format("{} {} ({})", r.def.pretty_name, r.def.os_version, r.def.variant),
+      {{"version", r.def.os_version}, {"keel.variant", r.def.variant}, {"keel.kernel", r.kver}},
+      build_time()};
   auto checksum = TRY(commit_tree(req));
   if (fresh && std::rename(repo.c_str(), r.opts.repo.c_str()) < 0)
     return fail_errno("rename " + repo);
@@ -134,9 +136,9 @@ Result<ComposeResult> write_outputs(Run& r, const Deployment& dep, const std::st
   if (std::rename(tmp.c_str(), r.opts.out_dir.c_str()) < 0) return fail_errno("rename " + tmp);
   TRY(remove_tree(old));
   std::string out = r.opts.out_dir;
-  return ComposeResult{r.def.branch(), checksum, r.def.os_version, out, out + "/disk.raw",
-                       out + "/disk.qcow2", out + "/vmlinuz", out + "/initramfs.img",
-                       dep.options, disk.raw_bytes};
+  return ComposeResult{
+      r.def.branch(),      checksum,         r.def.os_version,       out,         out + "/disk.raw",
+      out + "/disk.qcow2", out + "/vmlinuz", out + "/initramfs.img", dep.options, disk.raw_bytes};
 }
 
 Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
@@ -167,8 +169,8 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
 }  // namespace
 
 Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress) {
-  Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot",
-        opts.work_dir + ".log", {}, {}};
+  Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot", opts.work_dir + ".log",
+        {},   {}};
   TRY(remove_tree(opts.work_dir));
   TRY(sys::mkdir_p(opts.work_dir));
   fs::remove(r.log);

@@ -40,7 +40,8 @@ void strip_for_container(const std::string& rootfs) {
   for (const char* p : {"var/cache", "var/lib/apt", "var/log", "etc/apt", "dev", "boot"})
     fs::remove_all(fs::path(rootfs) / p, ec);
   fs::create_directories(fs::path(rootfs) / "dev", ec);
-  for (const char* d : {"proc", "sys", "tmp", "etc"}) fs::create_directories(fs::path(rootfs) / d, ec);
+  for (const char* d : {"proc", "sys", "tmp", "etc"})
+    fs::create_directories(fs::path(rootfs) / d, ec);
 }
 
 }  // namespace
@@ -57,7 +58,8 @@ Result<void> build_container_image(const OciImageSource& img, const ImageDef& de
   cfg.entrypoint = img.entrypoint;
   cfg.cmd = img.cmd;
   cfg.env = img.env;
-  if (cfg.env.empty()) cfg.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (cfg.env.empty())
+    cfg.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   cfg.working_dir = "/";
   TRY(sys::mkdir_p(fs::path(layout_dir).parent_path().string()));
   TRY(runtime::write_oci_layout(rootfs, cfg, layout_dir, "latest"));

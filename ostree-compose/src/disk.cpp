@@ -1,7 +1,7 @@
 #include "keel/compose/disk.hpp"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,17 +23,19 @@ constexpr uint64_t kEspMiB = 64;
 constexpr const char* kEspType = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 constexpr const char* kRootX86_64Type = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709";
 
-uint64_t round_up_mib(uint64_t bytes) { return (bytes + kMiB - 1) / kMiB * kMiB; }
+uint64_t round_up_mib(uint64_t bytes) {
+  return (bytes + kMiB - 1) / kMiB * kMiB;
+}
 
 Result<void> make_root_fs(const DiskRequest& req, const std::string& img, uint64_t& size) {
   auto use = TRY(tree_usage(req.sysroot));
   // ext4 metadata (inode tables, journal, reserved blocks) needs roughly 10-15% on top.
   size = round_up_mib(use.bytes + use.bytes / 5 + req.free_space + 64 * kMiB);
   uint64_t inodes = use.inodes * 2 + 16384;
-  return with_context(run_command({"mkfs.ext4", "-q", "-F", "-L", req.root_label, "-N",
-                              std::to_string(inodes), "-d", req.sysroot, img,
-                              std::to_string(size / 1024) + "K"}),
-                 "making the root filesystem");
+  return with_context(
+      run_command({"mkfs.ext4", "-q", "-F", "-L", req.root_label, "-N", std::to_string(inodes),
+                   "-d", req.sysroot, img, std::to_string(size / 1024) + "K"}),
+      "making the root filesystem");
 }
 
 Result<void> make_esp(const std::string& img, const std::string& log) {
@@ -41,7 +43,7 @@ Result<void> make_esp(const std::string& img, const std::string& log) {
   return with_context(run_command({"mkfs.vfat", "--invariant", "-F", "32", "-n", "KEEL-ESP", "-C",
                                    img, std::to_string(kEspMiB * 1024)},
                                   {.log_path = log}),
-                 "making the EFI system partition");
+                      "making the EFI system partition");
 }
 
 Result<void> partition(const DiskRequest& req, const std::string& raw, uint64_t root_size) {
@@ -54,14 +56,15 @@ Result<void> partition(const DiskRequest& req, const std::string& raw, uint64_t 
       esp_start, esp_sectors, kEspType, root_start, root_sectors, kRootX86_64Type, req.root_label);
   std::string script_path = req.work_dir + "/sfdisk.script";
   TRY(sys::write_file_atomic(script_path, script));
-  return with_context(run_command({"sfdisk", "--quiet", raw},
-                             {.log_path = req.work_dir + "/sfdisk.log", .stdin_path = script_path}),
-                 "partitioning the disk image");
+  return with_context(
+      run_command({"sfdisk", "--quiet", raw},
+                  {.log_path = req.work_dir + "/sfdisk.log", .stdin_path = script_path}),
+      "partitioning the disk image");
 }
 
 Result<void> copy_in(const std::string& part, const std::string& raw, uint64_t offset_mib) {
-  return run_command({"dd", "if=" + part, "of=" + raw, "bs=1M", "seek=" + std::to_string(offset_mib),
-                      "conv=notrunc,sparse", "status=none"});
+  return run_command({"dd", "if=" + part, "of=" + raw, "bs=1M",
+                      "seek=" + std::to_string(offset_mib), "conv=notrunc,sparse", "status=none"});
 }
 
 }  // namespace
@@ -70,8 +73,8 @@ Result<TreeUsage> tree_usage(const std::string& dir) {
   TreeUsage u;
   std::set<std::pair<dev_t, ino_t>> seen;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     struct stat st;
     if (lstat(it->path().c_str(), &st) < 0) return fail_errno("lstat " + it->path().string());
     if (!seen.insert({st.st_dev, st.st_ino}).second) continue;
@@ -96,11 +99,13 @@ Result<DiskImages> write_disk_images(const DiskRequest& req) {
   fs::remove(out.raw);
   {
     auto fd = TRY(sys::open(out.raw, O_WRONLY | O_CREAT | O_TRUNC, 0644));
-    if (ftruncate(fd.get(), static_cast<off_t>(out.raw_bytes)) < 0) return fail_errno("ftruncate " + out.raw);
+    if (ftruncate(fd.get(), static_cast<off_t>(out.raw_bytes)) < 0)
+      return fail_errno("ftruncate " + out.raw);
   }
   TRY(partition(req, out.raw, root_size));
   TRY_CTX(copy_in(esp_img, out.raw, 1), "writing the ESP into the disk image");
-  TRY_CTX(copy_in(root_img, out.raw, 1 + kEspMiB), "writing the root filesystem into the disk image");
+  TRY_CTX(copy_in(root_img, out.raw, 1 + kEspMiB),
+          "writing the root filesystem into the disk image");
   TRY_CTX(run_command({"qemu-img", "convert", "-f", "raw", "-O", "qcow2", out.raw, out.qcow2}),
           "converting to qcow2");
   fs::remove(root_img);

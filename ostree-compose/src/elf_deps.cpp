@@ -17,8 +17,12 @@ namespace fs = std::filesystem;
 namespace {
 
 // Debian's multiarch search order for x86_64 (ld.so's built-in system dirs).
-constexpr const char* kLibDirs[] = {"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
-                                    "/usr/lib64", "/lib64", "/usr/lib", "/lib"};
+constexpr const char* kLibDirs[] = {"/usr/lib/x86_64-linux-gnu",
+                                    "/lib/x86_64-linux-gnu",
+                                    "/usr/lib64",
+                                    "/lib64",
+                                    "/usr/lib",
+                                    "/lib"};
 
 template <class T>
 bool in_bounds(const std::string& img, uint64_t off, uint64_t count = 1) {
@@ -104,8 +108,10 @@ Result<std::vector<std::string>> library_closure(const std::string& rootfs,
     if (!seen.insert(soname).second) continue;
     std::string path = find_library(rootfs, soname);
     if (path.empty())
-      return fail_msg(fmt::format("{} (needed by {}) is not in the image; add the Debian package "
-                                  "that ships it to [packages] include", soname, by));
+      return fail_msg(
+          fmt::format("{} (needed by {}) is not in the image; add the Debian package "
+                      "that ships it to [packages] include",
+                      soname, by));
     out.push_back(path);
     auto info = TRY(read_elf_info(rootfs + path));
     for (const auto& n : info.needed) todo.emplace_back(n, path);

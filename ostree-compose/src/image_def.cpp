@@ -28,27 +28,28 @@ Result<std::vector<Located>> located_array(const TomlDoc& doc, const toml::table
 
 Result<void> parse_os(const TomlDoc& doc, ImageDef& def) {
   const toml::table* os = TRY(doc.get_table(doc.root(), "os"));
-  if (!os) return fail(doc.error_at(nullptr, "missing [os] table (add [os] with name and version)"));
+  if (!os)
+    return fail(doc.error_at(nullptr, "missing [os] table (add [os] with name and version)"));
   TRY(doc.reject_unknown_keys(*os, "[os]", {"name", "version", "pretty_name", "arch"}));
   def.os_name = *TRY(doc.get_string(*os, "name", true));
   if (!is_valid_container_name(def.os_name))
     return fail(doc.error_at(os->get("name"), "os name must be 1-63 characters of a-z, 0-9, '-'"));
   def.os_version = *TRY(doc.get_string(*os, "version", true));
-  def.pretty_name = TRY(doc.get_string(*os, "pretty_name"))
-                        .value_or(fmt::format("Keel {}", def.os_version));
+  def.pretty_name =
+      TRY(doc.get_string(*os, "pretty_name")).value_or(fmt::format("Keel {}", def.os_version));
   def.arch = TRY(doc.get_string(*os, "arch")).value_or("x86_64");
   if (def.arch != "x86_64")
     return fail(doc.error_at(os->get("arch"), "only arch = \"x86_64\" is supported so far"));
   return {};
 }
 
-Result<void> parse_flavour(ImageDef& def, const std::string& flavours_dir,
-                           const TomlDoc& doc, const toml::table& k) {
+Result<void> parse_flavour(ImageDef& def, const std::string& flavours_dir, const TomlDoc& doc,
+                           const toml::table& k) {
   std::string file = fmt::format("{}/{}.toml", flavours_dir, def.kernel_flavour);
   if (!fs::exists(file))
-    return fail(doc.error_at(k.get("flavour"),
-                             fmt::format("unknown kernel flavour '{}': no {} (see kernel/flavours/)",
-                                         def.kernel_flavour, file)));
+    return fail(doc.error_at(
+        k.get("flavour"), fmt::format("unknown kernel flavour '{}': no {} (see kernel/flavours/)",
+                                      def.kernel_flavour, file)));
   auto fdoc = TRY(TomlDoc::load_file(file));
   TRY(fdoc.reject_unknown_keys(fdoc.root(), "the flavour", {"package", "description"}));
   def.kernel_package = *TRY(fdoc.get_string(fdoc.root(), "package", true));
@@ -107,14 +108,16 @@ Result<void> parse_containers(const TomlDoc& doc, ImageDef& def) {
   for (const Located& c : TRY(located_array(doc, doc.root(), "containers"))) {
     fs::path p = fs::absolute(base / c.value).lexically_normal();
     if (!fs::exists(p))
-      return fail_msg(fmt::format("{}: container definition {} does not exist", c.where, p.string()));
+      return fail_msg(
+          fmt::format("{}: container definition {} does not exist", c.where, p.string()));
     auto cdef = TRY_CTX(parse_container_def(p.string()), c.where);
     bool known = false;
     for (const auto& img : def.images) known = known || img.name == cdef.image;
     if (!known)
-      return fail_msg(fmt::format("{}: container '{}' uses image '{}', which this image "
-                                  "definition does not build (add [images.{}])",
-                                  c.where, cdef.name, cdef.image, cdef.image));
+      return fail_msg(
+          fmt::format("{}: container '{}' uses image '{}', which this image "
+                      "definition does not build (add [images.{}])",
+                      c.where, cdef.name, cdef.image, cdef.image));
     def.container_defs.push_back(p.string());
   }
   return {};

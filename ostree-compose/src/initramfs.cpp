@@ -27,7 +27,9 @@ Result<void> add_entry(archive* a, const CpioEntry& e) {
   archive_entry_set_mtime(ae.get(), 0, 0);
   std::string data;
   switch (e.kind) {
-    case CpioEntry::Kind::dir: archive_entry_set_filetype(ae.get(), AE_IFDIR); break;
+    case CpioEntry::Kind::dir:
+      archive_entry_set_filetype(ae.get(), AE_IFDIR);
+      break;
     case CpioEntry::Kind::symlink:
       archive_entry_set_filetype(ae.get(), AE_IFLNK);
       archive_entry_set_symlink(ae.get(), e.source.c_str());

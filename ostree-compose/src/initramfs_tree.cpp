@@ -51,7 +51,8 @@ Result<std::vector<CpioEntry>> initramfs_entries(const InitramfsInput& in) {
   files.push_back({Kind::text, "etc/keel/initramfs-modules", list, 0644});
   files.push_back({Kind::text, "etc/initrd-release", initrd_release(), 0644});
 
-  std::set<std::string> dirs = {"dev", "proc", "sys", "run", "sysroot", "tmp", "usr/bin", "usr/lib", "usr/lib64"};
+  std::set<std::string> dirs = {"dev", "proc",    "sys",     "run",      "sysroot",
+                                "tmp", "usr/bin", "usr/lib", "usr/lib64"};
   for (const auto& f : files) add_parents(dirs, f.path);
   std::vector<CpioEntry> out;
   for (const auto& d : dirs) out.push_back({Kind::dir, d, {}, 0755});  // std::set: parents first

@@ -78,8 +78,10 @@ Result<std::vector<std::string>> module_closure(const std::string& moddir,
     KmodList found;
     if (kmod_module_new_from_lookup(k.ctx, name.c_str(), &found.list) < 0 || !found.list) {
       if (is_builtin(moddir, name)) continue;
-      return fail_msg(fmt::format("kernel module '{}' is not in {}; check the name with "
-                                  "`modinfo -b <root> {}`", name, moddir, name));
+      return fail_msg(
+          fmt::format("kernel module '{}' is not in {}; check the name with "
+                      "`modinfo -b <root> {}`",
+                      name, moddir, name));
     }
     kmod_list* it;
     kmod_list_foreach(it, found.list) {

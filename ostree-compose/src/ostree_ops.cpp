@@ -24,9 +24,9 @@ Result<OstreeRepo*> open_or_create(const std::string& path) {
   g_autoptr(GFile) file = g_file_new_for_path(path.c_str());
   OstreeRepo* repo = ostree_repo_new(file);
   GError* err = nullptr;
-  bool ok = fs::exists(path + "/config") ? ostree_repo_open(repo, nullptr, &err)
-                                         : ostree_repo_create(repo, OSTREE_REPO_MODE_ARCHIVE,
-                                                              nullptr, &err);
+  bool ok = fs::exists(path + "/config")
+                ? ostree_repo_open(repo, nullptr, &err)
+                : ostree_repo_create(repo, OSTREE_REPO_MODE_ARCHIVE, nullptr, &err);
   if (!ok) {
     g_object_unref(repo);
     return fail(gerror(fmt::format("opening OSTree repository {}", path), err));
@@ -37,7 +37,8 @@ Result<OstreeRepo*> open_or_create(const std::string& path) {
 GVariant* metadata_variant(const std::map<std::string, std::string>& md) {
   g_auto(GVariantBuilder) b;
   g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
-  for (const auto& [k, v] : md) g_variant_builder_add(&b, "{sv}", k.c_str(), g_variant_new_string(v.c_str()));
+  for (const auto& [k, v] : md)
+    g_variant_builder_add(&b, "{sv}", k.c_str(), g_variant_new_string(v.c_str()));
   // Tells tools (rpm-ostree, bootc) that this commit carries a kernel and boots.
   g_variant_builder_add(&b, "{sv}", "ostree.bootable", g_variant_new_boolean(TRUE));
   return g_variant_ref_sink(g_variant_builder_end(&b));
@@ -61,8 +62,8 @@ Result<std::string> write_commit(OstreeRepo* repo, const CommitRequest& req) {
   g_autoptr(GVariant) md = metadata_variant(req.metadata);
   g_autofree char* checksum = nullptr;
   if (!ostree_repo_write_commit_with_time(repo, parent, req.subject.c_str(), nullptr, md,
-                                          OSTREE_REPO_FILE(root), req.timestamp, &checksum,
-                                          nullptr, &err))
+                                          OSTREE_REPO_FILE(root), req.timestamp, &checksum, nullptr,
+                                          &err))
     return fail(gerror("writing the commit", err));
   ostree_repo_transaction_set_ref(repo, nullptr, req.branch.c_str(), checksum);
   return std::string(checksum);

@@ -37,8 +37,8 @@ std::vector<std::string> mmdebstrap_argv(const PackageRequest& req, const std::s
       "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/",
       "--setup-hook=sync-in " + cache + " /var/cache/apt/archives/",
       "--extract-hook=sync-out /var/cache/apt/archives " + cache,
-      "--extract-hook=ls \"$1\"/var/cache/apt/archives | grep '\\.deb$' > " + manifest,
-      req.suite, rootfs};
+      "--extract-hook=ls \"$1\"/var/cache/apt/archives | grep '\\.deb$' > " + manifest, req.suite,
+      rootfs};
   if (!req.mirror.empty()) argv.push_back(req.mirror);
   return argv;
 }
@@ -95,8 +95,10 @@ Result<void> apply_excludes(const PackageRequest& req, const std::string& rootfs
     auto it = std::find_if(debs.begin(), debs.end(),
                            [&](const std::string& d) { return d.starts_with(ex.value + "_"); });
     if (it == debs.end())
-      return fail_msg(fmt::format("{}: exclude names '{}', which is not among the installed "
-                                  "packages; remove it from [packages] exclude", ex.where, ex.value));
+      return fail_msg(
+          fmt::format("{}: exclude names '{}', which is not among the installed "
+                      "packages; remove it from [packages] exclude",
+                      ex.where, ex.value));
     auto files = TRY_CTX(deb_file_list(cache + "/" + *it), ex.where);
     TRY_CTX(delete_package_files(rootfs, std::move(files)), "excluding " + ex.value);
   }
@@ -144,8 +146,10 @@ Result<std::vector<std::string>> install_packages(const PackageRequest& req,
     std::string missing = missing_package_from_log(log);
     for (const auto& p : req.include)
       if (!missing.empty() && p.value == missing)
-        return fail_msg(fmt::format("{}: package '{}' does not exist in Debian {}; check the "
-                                    "name with `apt-cache search`", p.where, missing, req.suite));
+        return fail_msg(
+            fmt::format("{}: package '{}' does not exist in Debian {}; check the "
+                        "name with `apt-cache search`",
+                        p.where, missing, req.suite));
     return fail(std::move(ran.error())
                     .context(fmt::format("installing Debian packages (full log: {})", log_path)));
   }

@@ -62,8 +62,8 @@ Result<std::string> place_kernel(const std::string& rootfs) {
     if (name.starts_with("vmlinuz-")) kver = name.substr(8);
   }
   if (kver.empty())
-    return fail_msg(fmt::format("no kernel found in {} (is the flavour's package installed?)",
-                                boot.string()));
+    return fail_msg(
+        fmt::format("no kernel found in {} (is the flavour's package installed?)", boot.string()));
   fs::path moddir = fs::path(rootfs) / "usr/lib/modules" / kver;
   if (!fs::is_directory(moddir))
     return fail_msg(fmt::format("kernel {} has no modules directory {}", kver, moddir.string()));
@@ -102,8 +102,8 @@ Result<void> finalize_layout(const std::string& rootfs) {
   // devtmpfs at runtime; mmdebstrap's device nodes cannot be committed anyway.
   fs::remove_all(root / "var", ec);
   fs::remove_all(root / "dev", ec);
-  for (const char* d : {"var", "proc", "sys", "dev", "run", "tmp", "sysroot", "boot",
-                        "mnt", "root", "usr/lib/keel/containers", "usr/etc/keel/containers"})
+  for (const char* d : {"var", "proc", "sys", "dev", "run", "tmp", "sysroot", "boot", "mnt", "root",
+                        "usr/lib/keel/containers", "usr/etc/keel/containers"})
     fs::create_directories(root / d, ec);
   fs::permissions(root / "tmp", fs::perms::all | fs::perms::sticky_bit, ec);
   fs::permissions(root / "root", fs::perms::owner_all, ec);

@@ -34,7 +34,8 @@ TEST(ElfDeps, ClosureOnTheHostTreeIsTransitive) {
 TEST(ElfDeps, MissingLibraryIsNamed) {
   TestDir d;
   std::filesystem::create_directories(d.path() + "/lib64");
-  std::filesystem::copy_file("/lib64/ld-linux-x86-64.so.2", d.path() + "/lib64/ld-linux-x86-64.so.2");
+  std::filesystem::copy_file("/lib64/ld-linux-x86-64.so.2",
+                             d.path() + "/lib64/ld-linux-x86-64.so.2");
   auto r = library_closure(d.path(), "/bin/true");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("libc.so.6"), std::string::npos) << r.error().message();
@@ -44,5 +45,7 @@ TEST(ElfDeps, MissingLibraryIsNamed) {
 TEST(ElfDeps, RejectsNonElf) {
   TestDir d;
   EXPECT_FALSE(read_elf_info(d.write("x", "#!/bin/sh\n")));
-  EXPECT_FALSE(read_elf_info(d.write("y", "\x7f" "ELF")));
+  EXPECT_FALSE(read_elf_info(d.write("y",
+                                     "\x7f"
+                                     "ELF")));
 }

@@ -59,7 +59,7 @@ TEST(ImageDef, UnknownFlavourIsExplained) {
   auto r = load_image_def(d.write("img.toml", text), kFlavours);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("unknown kernel flavour 'potato'"), std::string::npos);
-  EXPECT_NE(r.error().message().find("img.toml:9:"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("img.toml:7:11:"), std::string::npos) << r.error().message();
 }
 
 TEST(ImageDef, ContainerNeedsAnImageTheDefinitionBuilds) {

@@ -23,9 +23,9 @@ TEST(Packages, ListsTheFilesOfADeb) {
           "Description: test\n");
   d.write("pkg/usr/share/keel-test/a.txt", "a");
   d.write("pkg/usr/bin/keel-test", "#!/bin/sh\n");
-  ASSERT_TRUE(run_command({"dpkg-deb", "--build", "--root-owner-group", d.path() + "/pkg",
-                           d.path() + "/t.deb"},
-                          {.log_path = d.path() + "/log"}));
+  ASSERT_TRUE(run_command(
+      {"dpkg-deb", "--build", "--root-owner-group", d.path() + "/pkg", d.path() + "/t.deb"},
+      {.log_path = d.path() + "/log"}));
   auto files = deb_file_list(d.path() + "/t.deb");
   ASSERT_TRUE(files) << files.error().message();
   EXPECT_NE(std::find(files->begin(), files->end(), "usr/bin/keel-test"), files->end());

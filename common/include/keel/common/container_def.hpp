@@ -21,9 +21,9 @@ struct ContainerResources {
 };
 
 struct ContainerDef {
-  std::string name;         // file stem; must be a valid hostname label
-  std::string source_path;  // where it was read from, for messages
-  std::string image;        // OCI image layout name under the images directory
+  std::string name;                  // file stem; must be a valid hostname label
+  std::string source_path;           // where it was read from, for messages
+  std::string image;                 // OCI image layout name under the images directory
   std::vector<std::string> command;  // overrides the image's entrypoint + cmd
   std::vector<std::string> env;      // KEY=VALUE, added to the image's env
   std::string hostname;              // default: name

@@ -33,7 +33,9 @@ class Error {
 template <class T>
 using Result = std::expected<T, Error>;
 
-inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
+inline std::unexpected<Error> fail(Error e) {
+  return std::unexpected<Error>(std::move(e));
+}
 inline std::unexpected<Error> fail_errno(std::string_view what) {
   return std::unexpected<Error>(Error::from_errno(what));
 }
@@ -52,17 +54,17 @@ Result<T> with_context(Result<T> r, std::string_view ctx) {
 
 // TRY(expr): evaluate a Result; on error return it from the enclosing function,
 // otherwise yield the value (void for Result<void>). GNU statement expression.
-#define TRY(expr)                                                   \
-  ({                                                                \
-    auto&& keel_try_r_ = (expr);                                    \
+#define TRY(expr)                                                             \
+  ({                                                                          \
+    auto&& keel_try_r_ = (expr);                                              \
     if (!keel_try_r_) return std::unexpected(std::move(keel_try_r_).error()); \
-    *std::move(keel_try_r_);                                        \
+    *std::move(keel_try_r_);                                                  \
   })
 
 // TRY_CTX(expr, ctx): like TRY, adding context to the error.
-#define TRY_CTX(expr, ctx)                                                        \
-  ({                                                                              \
-    auto&& keel_try_r_ = (expr);                                                  \
+#define TRY_CTX(expr, ctx)                                                                 \
+  ({                                                                                       \
+    auto&& keel_try_r_ = (expr);                                                           \
     if (!keel_try_r_) return std::unexpected(std::move(keel_try_r_).error().context(ctx)); \
-    *std::move(keel_try_r_);                                                      \
+    *std::move(keel_try_r_);                                                               \
   })

@@ -11,7 +11,7 @@ namespace keel::log {
 
 enum class Level { debug, info, warn, error };
 
-void set_fd(int fd);               // default: 2 (stderr)
+void set_fd(int fd);                // default: 2 (stderr)
 void set_boot_timestamps(bool on);  // "[    1.234567] " prefix
 void set_min_level(Level level);
 void write(Level level, std::string_view component, std::string_view message);

@@ -44,7 +44,8 @@ class TomlDoc {
                                    std::initializer_list<std::string_view> known) const;
 
  private:
-  TomlDoc(std::string path, toml::table table) : m_path(std::move(path)), m_table(std::move(table)) {}
+  TomlDoc(std::string path, toml::table table)
+      : m_path(std::move(path)), m_table(std::move(table)) {}
   std::string m_path;
   toml::table m_table;
 };
