@@ -34,7 +34,8 @@ Result<void> make_root_fs(const DiskRequest& req, const std::string& img, uint64
   uint64_t inodes = use.inodes * 2 + 16384;
   return with_context(
       run_command({"mkfs.ext4", "-q", "-F", "-L", req.root_label, "-N", std::to_string(inodes),
-                   "-d", req.sysroot, img, std::to_string(size / 1024) + "K"}),
+                   "-d", req.sysroot, img, std::to_string(size / 1024) + "K"},
+                  {.log_path = req.work_dir + "/mkfs.log"}),
       "making the root filesystem");
 }
 

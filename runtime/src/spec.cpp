@@ -161,7 +161,8 @@ json default_mounts() {
 json base_spec(std::vector<std::string> args, std::vector<std::string> env, std::string cwd,
                std::string hostname) {
   json ns = json::array();
-  for (const char* t : {"pid", "mount", "uts", "ipc", "network", "cgroup"}) ns.push_back({{"type", t}});
+  for (const char* t : {"pid", "mount", "uts", "ipc", "network", "cgroup"})
+    ns.push_back({{"type", t}});
   return {{"ociVersion", "1.2.0"},
           {"process",
            {{"terminal", false},

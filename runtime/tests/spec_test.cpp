@@ -106,7 +106,8 @@ TEST(MakeSpec, MergesImageAndDefinition) {
   for (auto& n : s->linux_.namespaces) ns.push_back(n.type);
   for (auto& m : s->mounts) dests.push_back(m.destination);
   EXPECT_EQ(ns, (std::vector<std::string>{"pid", "mount", "uts", "ipc", "network", "cgroup"}));
-  EXPECT_EQ(dests, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm", "/sys", "/sys/fs/cgroup"}));
+  EXPECT_EQ(dests, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm", "/sys",
+                                             "/sys/fs/cgroup"}));
 }
 
 TEST(MakeSpec, CommandOverridesImageAndPathIsKept) {
