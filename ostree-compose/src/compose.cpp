@@ -65,9 +65,12 @@ Result<void> install_keel(Run& r) {
     if (!fs::exists(src))
       return fail_msg(
           fmt::format("{} not found; build it first (make build) or pass --binaries", src));
-    TRY(install_file(src, r.rootfs + "/usr/bin/" + bin, 0755));
+    std::string dst = r.rootfs + "/usr/bin/" + bin;
+    TRY(install_file(src, dst, 0755));
+    // Debug info stays in the build tree; the image gets lean binaries.
+    TRY_CTX(run_command({"strip", "--strip-unneeded", dst}), "stripping " + dst);
     // Fail now, not at boot, if the image lacks a library a Keel binary needs.
-    TRY_CTX(library_closure(r.rootfs, r.rootfs + "/usr/bin/" + bin), r.def.path);
+    TRY_CTX(library_closure(r.rootfs, dst), r.def.path);
   }
   for (const auto& c : r.def.container_defs)
     TRY(install_file(c, r.rootfs + "/usr/lib/keel/containers/" + fs::path(c).filename().string(),
