@@ -43,6 +43,7 @@ format-check:
 
 bench: image
 	@bench/boot-skeleton $(IMAGE_DIR)
+	@bench/runtime-start --runs 100
 
 clean:
 	@rm -rf $(BUILD)
