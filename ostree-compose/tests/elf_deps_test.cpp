@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "test_dir.hpp"
+#include "keel/testing/temp_dir.hpp"
+
+using keel::testing::TempDir;
 
 using namespace keel::compose;
 
@@ -32,7 +34,7 @@ TEST(ElfDeps, ClosureOnTheHostTreeIsTransitive) {
 }
 
 TEST(ElfDeps, MissingLibraryIsNamed) {
-  TestDir d;
+  TempDir d;
   std::filesystem::create_directories(d.path() + "/lib64");
   std::filesystem::copy_file("/lib64/ld-linux-x86-64.so.2",
                              d.path() + "/lib64/ld-linux-x86-64.so.2");
@@ -43,7 +45,7 @@ TEST(ElfDeps, MissingLibraryIsNamed) {
 }
 
 TEST(ElfDeps, RejectsNonElf) {
-  TestDir d;
+  TempDir d;
   EXPECT_FALSE(read_elf_info(d.write("x", "#!/bin/sh\n")));
   EXPECT_FALSE(read_elf_info(d.write("y",
                                      "\x7f"

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "test_dir.hpp"
+#include "keel/testing/temp_dir.hpp"
+
+using keel::testing::TempDir;
 
 using namespace keel::compose;
 
@@ -34,7 +36,7 @@ TEST(ImageDef, ShippedDefaultImageParses) {
 }
 
 TEST(ImageDef, ParsesAndRemembersPackagePositions) {
-  TestDir d;
+  TempDir d;
   d.write("c/hello.toml", "image = \"busybox\"\n");
   auto r = load_image_def(d.write("img.toml", kMinimal), kFlavours);
   ASSERT_TRUE(r) << r.error().message();
@@ -45,14 +47,14 @@ TEST(ImageDef, ParsesAndRemembersPackagePositions) {
 }
 
 TEST(ImageDef, SyntaxErrorNamesFileAndLine) {
-  TestDir d;
+  TempDir d;
   auto r = load_image_def(d.write("bad.toml", "[os]\nname = \"keel\nversion = \"1\"\n"), kFlavours);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("bad.toml:2:"), std::string::npos) << r.error().message();
 }
 
 TEST(ImageDef, UnknownFlavourIsExplained) {
-  TestDir d;
+  TempDir d;
   std::string text = kMinimal;
   text.replace(text.find("\"cloud\""), 7, "\"potato\"");
   d.write("c/hello.toml", "image = \"busybox\"\n");
@@ -63,7 +65,7 @@ TEST(ImageDef, UnknownFlavourIsExplained) {
 }
 
 TEST(ImageDef, ContainerNeedsAnImageTheDefinitionBuilds) {
-  TestDir d;
+  TempDir d;
   d.write("c/hello.toml", "image = \"alpine\"\n");
   auto r = load_image_def(d.write("img.toml", kMinimal), kFlavours);
   ASSERT_FALSE(r);
@@ -71,7 +73,7 @@ TEST(ImageDef, ContainerNeedsAnImageTheDefinitionBuilds) {
 }
 
 TEST(ImageDef, MissingSectionsAndTyposAreErrors) {
-  TestDir d;
+  TempDir d;
   EXPECT_FALSE(load_image_def(d.write("a.toml", "[os]\nname=\"k\"\nversion=\"1\"\n"), kFlavours));
   auto r = load_image_def(d.write("b.toml", "[os]\nname=\"k\"\nversoin=\"1\"\n"), kFlavours);
   ASSERT_FALSE(r);

@@ -3,13 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "keel/compose/process.hpp"
-#include "test_dir.hpp"
+#include "keel/testing/temp_dir.hpp"
+
+using keel::testing::TempDir;
 
 using namespace keel::compose;
 using Kind = CpioEntry::Kind;
 
 TEST(Initramfs, WritesAReadableGzipCpio) {
-  TestDir d;
+  TempDir d;
   std::string src = d.write("payload", "binary");
   std::vector<CpioEntry> entries = {
       {Kind::dir, "dev", {}, 0755},
@@ -34,7 +36,7 @@ TEST(Initramfs, WritesAReadableGzipCpio) {
 }
 
 TEST(Initramfs, MissingSourceFails) {
-  TestDir d;
+  TempDir d;
   auto r = write_cpio(d.path() + "/x.img", {{Kind::file, "init", "/nonexistent/keel-init", 0755}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("/nonexistent/keel-init"), std::string::npos);

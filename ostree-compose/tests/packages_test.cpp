@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "keel/compose/process.hpp"
-#include "test_dir.hpp"
+#include "keel/testing/temp_dir.hpp"
+
+using keel::testing::TempDir;
 
 using namespace keel::compose;
 
@@ -17,7 +19,7 @@ TEST(Packages, FindsTheMissingPackageInAptOutput) {
 }
 
 TEST(Packages, ListsTheFilesOfADeb) {
-  TestDir d;
+  TempDir d;
   d.write("pkg/DEBIAN/control",
           "Package: keel-test\nVersion: 1\nArchitecture: all\nMaintainer: k <k@k>\n"
           "Description: test\n");
@@ -33,7 +35,7 @@ TEST(Packages, ListsTheFilesOfADeb) {
 }
 
 TEST(Packages, NotADebIsAClearError) {
-  TestDir d;
+  TempDir d;
   auto r = deb_file_list(d.write("x.deb", "garbage"));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("x.deb"), std::string::npos);
