@@ -99,8 +99,7 @@ Result<void> apply_excludes(const PackageRequest& req, const std::string& rootfs
           fmt::format("{}: exclude names '{}', which is not among the installed "
                       "packages; remove it from [packages] exclude",
                       ex.where, ex.value));
-    auto files = TRY_CTX(deb_file_list(cache + "/" + *it), ex.where);
-    TRY_CTX(delete_package_files(rootfs, std::move(files)), "excluding " + ex.value);
+    TRY_CTX(remove_deb_files(rootfs, cache + "/" + *it), ex.where + ": excluding " + ex.value);
   }
   return {};
 }
@@ -117,6 +116,10 @@ std::string missing_package_from_log(const std::string& log_text) {
   for (const auto& re : patterns)
     if (std::regex_search(log_text, m, re)) return m[1].str();
   return {};
+}
+
+Result<void> remove_deb_files(const std::string& rootfs, const std::string& deb_path) {
+  return delete_package_files(rootfs, TRY(deb_file_list(deb_path)));
 }
 
 Result<std::vector<std::string>> deb_file_list(const std::string& deb_path) {

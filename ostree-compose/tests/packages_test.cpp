@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "keel/compose/process.hpp"
 #include "keel/testing/temp_dir.hpp"
@@ -39,4 +40,24 @@ TEST(Packages, NotADebIsAClearError) {
   auto r = deb_file_list(d.write("x.deb", "garbage"));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("x.deb"), std::string::npos);
+}
+
+TEST(Packages, ExcludeRemovesThePackagesFilesButKeepsSharedDirectories) {
+  TempDir d;
+  d.write("pkg/DEBIAN/control",
+          "Package: keel-test\nVersion: 1\nArchitecture: all\nMaintainer: k <k@k>\n"
+          "Description: test\n");
+  d.write("pkg/usr/share/keel-test/a.txt", "a");
+  d.write("pkg/usr/bin/keel-test", "#!/bin/sh\n");
+  ASSERT_TRUE(run_command({"dpkg-deb", "--build", "--root-owner-group", d / "pkg", d / "t.deb"},
+                          {.log_path = d / "log"}));
+  // The tree: the package's files plus a file of another package in a shared directory.
+  d.write("root/usr/share/keel-test/a.txt", "a");
+  d.write("root/usr/bin/keel-test", "x");
+  d.write("root/usr/bin/other", "y");
+  ASSERT_TRUE(remove_deb_files(d / "root", d / "t.deb"));
+  EXPECT_FALSE(std::filesystem::exists(d / "root/usr/bin/keel-test"));
+  EXPECT_FALSE(std::filesystem::exists(d / "root/usr/share/keel-test"));
+  EXPECT_TRUE(std::filesystem::exists(d / "root/usr/bin/other"));
+  EXPECT_TRUE(std::filesystem::exists(d / "root/usr/share"));
 }

@@ -29,6 +29,10 @@ Result<std::vector<std::string>> install_packages(const PackageRequest& req,
 // The paths (relative, no leading "./") of the files in a .deb's data archive.
 Result<std::vector<std::string>> deb_file_list(const std::string& deb_path);
 
+// Deletes from `rootfs` the files a .deb ships; directories only when they end up
+// empty (other packages may share them).
+Result<void> remove_deb_files(const std::string& rootfs, const std::string& deb_path);
+
 // Parses apt's complaint about a package it cannot install; empty if none.
 std::string missing_package_from_log(const std::string& log_text);
 
