@@ -55,6 +55,7 @@ TEST(Packages, ExcludeRemovesThePackagesFilesButKeepsSharedDirectories) {
   d.write("root/usr/share/keel-test/a.txt", "a");
   d.write("root/usr/bin/keel-test", "x");
   d.write("root/usr/bin/other", "y");
+  d.write("root/usr/share/other/b.txt", "b");
   ASSERT_TRUE(remove_deb_files(d / "root", d / "t.deb"));
   EXPECT_FALSE(std::filesystem::exists(d / "root/usr/bin/keel-test"));
   EXPECT_FALSE(std::filesystem::exists(d / "root/usr/share/keel-test"));
