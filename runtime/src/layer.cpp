@@ -6,18 +6,30 @@
 // ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS (our own paths are absolute), so
 // clean_entry_path() refuses absolute and ".." names itself, and dest is realpath'd
 // so ARCHIVE_EXTRACT_SECURE_SYMLINKS can check every component below "/" and refuse
-// to write through a symlink planted by an earlier entry or layer.
+// to write through a symlink planted by an earlier entry or layer. On top of that,
+// LayerApplier refuses outright any entry whose parent is a symlink, so a hostile
+// layer gets a clear error instead of a silently rewritten tree.
+//
+// The diff_id (image-spec "config.md", rootfs.diff_ids) is the digest of the
+// uncompressed tar stream, so the blob is read through two libarchive handles: a
+// "raw" one that only decompresses, and a tar reader fed from it by a callback
+// that hashes and counts every byte on the way (UncompressedStream).
 #include "layer.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <vector>
+
+#include "digest.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -28,9 +40,9 @@ using WritePtr = std::unique_ptr<archive, decltype(&archive_write_free)>;
 constexpr std::string_view kWhiteout = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
 
-// Refuses to act on rel's parent if any component is a symlink: whiteouts must not
-// delete outside dest.
-Result<void> check_no_symlink(const std::string& dest, const std::string& rel_dir) {
+// The first component of rel_dir (below dest) that is a symlink, or "" if none.
+// Writing or deleting below such a component would follow it, possibly out of dest.
+std::string symlink_component(const std::string& dest, const std::string& rel_dir) {
   std::string path = dest;
   size_t pos = 0;
   while (pos < rel_dir.size()) {
@@ -38,11 +50,15 @@ Result<void> check_no_symlink(const std::string& dest, const std::string& rel_di
     if (end == std::string::npos) end = rel_dir.size();
     path += "/" + rel_dir.substr(pos, end - pos);
     struct stat st;
-    if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
-      return fail_msg("whiteout under " + rel_dir + ": " + path + " is a symlink");
+    if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) return rel_dir.substr(0, end);
     pos = end + 1;
   }
-  return {};
+  return "";
+}
+
+std::string parent_of(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? "" : rel.substr(0, slash);
 }
 
 Result<void> remove_tree(const std::string& path) {
@@ -52,24 +68,118 @@ Result<void> remove_tree(const std::string& path) {
   return {};
 }
 
+// The decompressed layer as a tar reader (see the comment at the top).
+class UncompressedStream {
+ public:
+  explicit UncompressedStream(uint64_t max_bytes) : m_max(max_bytes) {}
+  Result<void> open(const std::string& path);
+  archive* tar() { return m_tar.get(); }
+  // Reads what the tar reader left (end-of-archive padding) and returns the digest.
+  Result<LayerStats> finish();
+  // Turns a tar reader error into the reason behind it.
+  Error explain(std::string what) const;
+
+ private:
+  static la_ssize_t read_cb(archive* a, void* self, const void** buf);
+  Result<void> account(archive* a, const void* buf, size_t len);
+  ReadPtr m_raw{archive_read_new(), archive_read_free};
+  ReadPtr m_tar{archive_read_new(), archive_read_free};
+  Sha256 m_hash;
+  uint64_t m_max;
+  bool m_over_cap = false;
+  std::string m_raw_error;
+};
+
+Result<void> UncompressedStream::open(const std::string& path) {
+  // image-spec "media-types.md": layers are tar, tar+gzip or tar+zstd.
+  archive_read_support_filter_gzip(m_raw.get());
+  archive_read_support_filter_zstd(m_raw.get());
+  archive_read_support_format_raw(m_raw.get());
+  if (archive_read_open_filename(m_raw.get(), path.c_str(), 65536) != ARCHIVE_OK)
+    return fail_msg(path + ": " + archive_error_string(m_raw.get()));
+  archive_entry* e;
+  int r = archive_read_next_header(m_raw.get(), &e);
+  if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
+    return fail_msg(path + ": " + archive_error_string(m_raw.get()));
+  archive_read_support_format_tar(m_tar.get());
+  if (archive_read_open(m_tar.get(), this, nullptr, read_cb, nullptr) != ARCHIVE_OK)
+    return fail(explain(path));
+  return {};
+}
+
+Result<void> UncompressedStream::account(archive* a, const void* buf, size_t len) {
+  m_hash.update(buf, len);
+  if (m_hash.bytes() <= m_max) return {};
+  m_over_cap = true;
+  archive_set_error(a, EFBIG, "uncompressed size cap reached");
+  return fail_msg("cap");
+}
+
+la_ssize_t UncompressedStream::read_cb(archive* a, void* self, const void** buf) {
+  auto* s = static_cast<UncompressedStream*>(self);
+  size_t len = 0;
+  la_int64_t off;
+  int r = archive_read_data_block(s->m_raw.get(), buf, &len, &off);
+  if (r == ARCHIVE_EOF) return 0;
+  if (r != ARCHIVE_OK) {
+    s->m_raw_error = archive_error_string(s->m_raw.get()) ?: "read error";
+    archive_set_error(a, EIO, "%s", s->m_raw_error.c_str());
+    return -1;
+  }
+  if (!s->account(a, *buf, len)) return -1;
+  return static_cast<la_ssize_t>(len);
+}
+
+Result<LayerStats> UncompressedStream::finish() {
+  const void* buf;
+  size_t len;
+  la_int64_t off;
+  int r;
+  while ((r = archive_read_data_block(m_raw.get(), &buf, &len, &off)) == ARCHIVE_OK)
+    if (!account(m_raw.get(), buf, len)) return fail(explain("after the tar end"));
+  if (r != ARCHIVE_EOF) {
+    m_raw_error = archive_error_string(m_raw.get()) ?: "read error";
+    return fail(explain("after the tar end"));
+  }
+  uint64_t bytes = m_hash.bytes();
+  return LayerStats{"sha256:" + m_hash.hex(), bytes};
+}
+
+Error UncompressedStream::explain(std::string what) const {
+  if (m_over_cap)
+    return Error::msg("uncompressed layer passes " + std::to_string(m_max) +
+                      " bytes, the cap (UnpackOptions::max_uncompressed_bytes for the image, "
+                      "max_layer_uncompressed_bytes per layer): decompression bomb?");
+  if (!m_raw_error.empty())
+    return Error::msg("truncated or corrupt compressed layer: " + m_raw_error);
+  const char* msg = archive_error_string(m_tar.get());
+  return Error::msg("truncated or corrupt layer tar (" + what + "): " + (msg ? msg : "read error"));
+}
+
 class LayerApplier {
  public:
-  LayerApplier(std::string dest) : m_dest(std::move(dest)) {}
-  Result<void> apply(archive* in, archive* out);
+  LayerApplier(std::string dest, const UnpackOptions& opts)
+      : m_dest(std::move(dest)), m_opts(opts) {}
+  Result<void> apply(UncompressedStream& in, archive* out);
 
  private:
   Result<void> whiteout(const std::string& rel);
   Result<void> opaque(const std::string& dir);
-  Result<void> write_entry(archive* in, archive* out, archive_entry* e, const std::string& rel);
+  Result<void> check_entry(archive_entry* e, const std::string& rel);
+  Result<void> write_entry(UncompressedStream& in, archive* out, archive_entry* e,
+                           const std::string& rel);
   std::string m_dest;
+  const UnpackOptions& m_opts;
   std::set<std::string> m_seen;  // paths written by this layer (whiteouts hide lower layers only)
 };
 
 Result<void> LayerApplier::whiteout(const std::string& rel) {
   size_t slash = rel.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+  std::string dir = parent_of(rel);
   std::string base = rel.substr(slash == std::string::npos ? 0 : slash + 1);
-  TRY(check_no_symlink(m_dest, dir));
+  if (auto link = symlink_component(m_dest, dir); !link.empty())
+    return fail_msg("whiteout " + rel + ": '" + link +
+                    "' is a symlink; deleting through it could escape the rootfs");
   if (base == kOpaque) return opaque(dir);
   std::string target = (dir.empty() ? "" : dir + "/") + base.substr(kWhiteout.size());
   if (m_seen.contains(target)) return {};
@@ -92,13 +202,43 @@ Result<void> LayerApplier::opaque(const std::string& dir) {
   return {};
 }
 
-Result<void> LayerApplier::write_entry(archive* in, archive* out, archive_entry* e,
-                                       const std::string& rel) {
+// The policy checks for one entry that is not a whiteout.
+Result<void> LayerApplier::check_entry(archive_entry* e, const std::string& rel) {
+  if (m_seen.contains(rel))
+    return fail_msg("duplicate entry '" + rel + "' in one layer: which one wins is ambiguous");
+  if (auto link = symlink_component(m_dest, parent_of(rel)); !link.empty())
+    return fail_msg("entry '" + rel + "': '" + link +
+                    "' is a symlink; writing through it could escape the rootfs");
+  auto type = archive_entry_filetype(e);
+  if ((type == AE_IFCHR || type == AE_IFBLK) && !m_opts.allow_devices) {
+    dev_t dev = archive_entry_rdev(e);
+    return fail_msg("entry '" + rel + "' is a " + (type == AE_IFCHR ? "character" : "block") +
+                    " device node (" + std::to_string(major(dev)) + ":" +
+                    std::to_string(minor(dev)) +
+                    "); device nodes are refused unless UnpackOptions::allow_devices is set");
+  }
+  mode_t mode = archive_entry_mode(e);
+  if (type != AE_IFDIR && (mode & (S_ISUID | S_ISGID)) && !m_opts.allow_setuid) {
+    char octal[16];
+    std::snprintf(octal, sizeof octal, "%04o", mode & 07777);
+    return fail_msg("entry '" + rel + "' is " + ((mode & S_ISUID) ? "setuid" : "setgid") +
+                    " (mode " + octal +
+                    "); setuid/setgid files are refused unless UnpackOptions::allow_setuid is set");
+  }
   if (const char* link = archive_entry_hardlink(e)) {
-    auto target = TRY_CTX(clean_entry_path(link), std::string("hardlink ") + rel);
+    auto target = TRY_CTX(clean_entry_path(link), "hardlink " + rel);
     if (target.empty()) return fail_msg("hardlink " + rel + ": bad target '" + link + "'");
+    if (auto sl = symlink_component(m_dest, parent_of(target)); !sl.empty())
+      return fail_msg("hardlink " + rel + " -> " + target + ": '" + sl +
+                      "' is a symlink; linking through it could escape the rootfs");
     archive_entry_set_hardlink(e, (m_dest + "/" + target).c_str());
   }
+  return {};
+}
+
+Result<void> LayerApplier::write_entry(UncompressedStream& in, archive* out, archive_entry* e,
+                                       const std::string& rel) {
+  TRY(check_entry(e, rel));
   archive_entry_set_pathname(e, (m_dest + "/" + rel).c_str());
   if (archive_write_header(out, e) < ARCHIVE_WARN)
     return fail_msg(rel + ": " + archive_error_string(out));
@@ -106,20 +246,20 @@ Result<void> LayerApplier::write_entry(archive* in, archive* out, archive_entry*
   size_t len;
   la_int64_t off;
   int r;
-  while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
+  while ((r = archive_read_data_block(in.tar(), &buf, &len, &off)) == ARCHIVE_OK)
     if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN)
       return fail_msg(rel + ": " + archive_error_string(out));
-  if (r != ARCHIVE_EOF) return fail_msg(rel + ": " + archive_error_string(in));
+  if (r != ARCHIVE_EOF) return fail(in.explain("entry " + rel));
   if (archive_write_finish_entry(out) < ARCHIVE_WARN)
     return fail_msg(rel + ": " + archive_error_string(out));
   m_seen.insert(rel);
   return {};
 }
 
-Result<void> LayerApplier::apply(archive* in, archive* out) {
+Result<void> LayerApplier::apply(UncompressedStream& in, archive* out) {
   archive_entry* e;
   int r;
-  while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+  while ((r = archive_read_next_header(in.tar(), &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     const char* name = archive_entry_pathname(e);
     std::string rel = TRY(clean_entry_path(name ? name : ""));
     if (rel.empty()) continue;  // the root directory itself: dest already exists
@@ -129,18 +269,17 @@ Result<void> LayerApplier::apply(archive* in, archive* out) {
       TRY(whiteout(rel));
       continue;
     }
-    // Device nodes are the runtime's job (the container gets a minimal /dev).
-    auto type = archive_entry_filetype(e);
-    if (type == AE_IFCHR || type == AE_IFBLK) continue;
     TRY(write_entry(in, out, e, rel));
   }
-  if (r != ARCHIVE_EOF) return fail_msg(std::string("reading tar: ") + archive_error_string(in));
+  if (r != ARCHIVE_EOF) return fail(in.explain("reading the next header"));
   return {};
 }
 
 }  // namespace
 
 Result<std::string> clean_entry_path(std::string_view name) {
+  // umoci writes the root directory as "/"; it is harmless, any other absolute name is not.
+  if (name == "/") return "";
   if (name.starts_with('/')) return fail_msg("entry '" + std::string(name) + "' is absolute");
   std::string out;
   size_t pos = 0;
@@ -158,25 +297,21 @@ Result<std::string> clean_entry_path(std::string_view name) {
   return out;
 }
 
-Result<void> extract_layer(const std::string& blob_path, const std::string& dest) {
-  ReadPtr in(archive_read_new(), archive_read_free);
-  // image-spec "media-types.md": layers are tar, tar+gzip or tar+zstd.
-  archive_read_support_filter_gzip(in.get());
-  archive_read_support_filter_zstd(in.get());
-  archive_read_support_format_tar(in.get());
-  if (archive_read_open_filename(in.get(), blob_path.c_str(), 65536) != ARCHIVE_OK)
-    return fail_msg(blob_path + ": " + archive_error_string(in.get()));
+Result<LayerStats> extract_layer(const std::string& blob_path, const std::string& dest,
+                                 const UnpackOptions& opts, uint64_t max_bytes) {
+  UncompressedStream in(max_bytes);
+  TRY(in.open(blob_path));
   WritePtr out(archive_write_disk_new(), archive_write_free);
   // No archive_write_disk_set_standard_lookup: numeric uid/gid only, no NSS lookups.
   archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
                                                 ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK |
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-  LayerApplier applier(dest);
-  TRY(applier.apply(in.get(), out.get()));
+  LayerApplier applier(dest, opts);
+  TRY(applier.apply(in, out.get()));
   if (archive_write_close(out.get()) != ARCHIVE_OK)
     return fail_msg(std::string("finishing extraction: ") + archive_error_string(out.get()));
-  return {};
+  return in.finish();
 }
 
 }  // namespace keel::runtime

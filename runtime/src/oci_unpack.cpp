@@ -1,10 +1,14 @@
 // Reading an OCI image layout (image-spec v1.1 "image-layout.md"): index.json ->
-// manifest -> config -> layers, each blob verified against its descriptor before use.
+// manifest -> config -> layers, each blob verified against its descriptor before use
+// and each layer's uncompressed stream against the config's rootfs.diff_ids.
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 
 #include "digest.hpp"
 #include "json_util.hpp"
@@ -41,10 +45,26 @@ Result<Descriptor> parse_descriptor(const json& j, const std::string& layout,
   return d;
 }
 
+// A descriptor whose blob is not in the layout is named, with what points to it.
+Result<void> verify_blob(const Descriptor& d, const std::string& what) {
+  if (!sys::exists(d.path))
+    return fail_msg(what + " " + d.digest + " is missing from the layout (no " + d.path + ")");
+  return with_context(verify_blob_file(d.path, d.digest, d.size), what);
+}
+
+Result<void> check_media_type(const Descriptor& d, const char* want, const std::string& what) {
+  if (d.media_type == want) return {};
+  return fail_msg(what + " " + d.digest + " has media type '" + d.media_type + "', expected " +
+                  want +
+                  (d.media_type.find("docker") != std::string::npos
+                       ? " (a Docker image: convert it with `skopeo copy` to OCI)"
+                       : ""));
+}
+
 Result<json> read_json_blob(const Descriptor& d, const std::string& what) {
   if (d.size > kMaxJsonBlob)
     return fail_msg(what + " " + d.digest + ": " + std::to_string(d.size) + " bytes is too big");
-  TRY_CTX(verify_blob_file(d.path, d.digest, d.size), what);
+  TRY(verify_blob(d, what));
   auto text = TRY_CTX(sys::read_file(d.path), what);
   return jsonu::parse(text, what + " " + d.digest);
 }
@@ -58,12 +78,19 @@ bool ref_matches(const json& m, const std::string& ref) {
 Result<Descriptor> select_manifest(const std::string& layout, const std::string& ref) {
   std::string where = layout + "/index.json";
   auto text = TRY(sys::read_file(where));
+  if (!sys::exists(layout + "/oci-layout"))
+    return fail_msg(layout + " is not an OCI image layout: it has no oci-layout file");
   auto index = TRY(jsonu::parse(text, where));
+  auto type = TRY_CTX(jsonu::get_string(index, "mediaType", "mediaType"), where);
+  if (type && *type != kIndex)
+    return fail_msg(where + ": media type '" + *type + "', expected " + kIndex);
   const json* ms = TRY_CTX(jsonu::get_array(index, "manifests", "manifests"), where);
   if (!ms || ms->empty()) return fail_msg(where + ": no manifests");
   for (const auto& m : *ms) {
     if (!ref.empty() && !ref_matches(m, ref)) continue;
-    return parse_descriptor(m, layout, where + ": manifest");
+    auto d = TRY(parse_descriptor(m, layout, where + ": manifest"));
+    TRY(check_media_type(d, kManifest, where + ": manifest"));
+    return d;
   }
   return fail_msg(where + ": no manifest has " + kRefNameAnnotation + "=" + ref);
 }
@@ -82,34 +109,144 @@ Result<ImageConfig> parse_image_config(const json& j, const std::string& what) {
   return c;
 }
 
-Result<std::string> real_dir(const std::string& path) {
-  TRY(sys::mkdir_p(path));
-  char buf[PATH_MAX];
-  if (!::realpath(path.c_str(), buf)) return fail_errno("realpath " + path);
-  return std::string(buf);
+// image-spec "config.md": rootfs.type is "layers" and diff_ids lists one digest per
+// layer, of the uncompressed tar.
+Result<std::vector<std::string>> parse_diff_ids(const json& j, const std::string& what) {
+  const json* rootfs = TRY_CTX(jsonu::get_object(j, "rootfs", "rootfs"), what);
+  if (!rootfs) return fail_msg(what + ": no rootfs object");
+  auto type = TRY_CTX(jsonu::get_string(*rootfs, "type", "rootfs.type"), what);
+  if (type != "layers") return fail_msg(what + ": rootfs.type must be \"layers\"");
+  auto ids = TRY_CTX(jsonu::get_strings(*rootfs, "diff_ids", "rootfs.diff_ids"), what);
+  for (const auto& id : ids) TRY_CTX(digest_hex(id), what + ": rootfs.diff_ids");
+  return ids;
+}
+
+Result<bool> is_empty_dir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return fail_errno("opendir " + path);
+  bool empty = true;
+  while (dirent* de = ::readdir(d))
+    if (std::string_view n = de->d_name; n != "." && n != "..") empty = false;
+  ::closedir(d);
+  return empty;
+}
+
+// Removes the staging tree unless released: a failed unpack leaves nothing behind.
+class StagingDir {
+ public:
+  explicit StagingDir(std::string path) : m_path(std::move(path)) {}
+  StagingDir(const StagingDir&) = delete;
+  ~StagingDir() {
+    std::error_code ec;
+    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
+  }
+  Result<void> create() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);  // a previous crashed run's leftovers
+    if (ec) return fail(Error::from_errno("removing stale " + m_path, ec.value()));
+    if (::mkdir(m_path.c_str(), 0755) < 0) return fail_errno("mkdir " + m_path);
+    char buf[PATH_MAX];
+    if (!::realpath(m_path.c_str(), buf)) return fail_errno("realpath " + m_path);
+    m_real = buf;
+    return {};
+  }
+  // The resolved path: no symlink in its prefix.
+  const std::string& real() const { return m_real; }
+  Result<void> rename_to(const std::string& dest) {
+    if (::rename(m_path.c_str(), dest.c_str()) < 0)
+      return fail_errno("rename " + m_path + " to " + dest);
+    m_path.clear();
+    return {};
+  }
+
+ private:
+  std::string m_path, m_real;
+};
+
+Result<void> check_dest(const std::string& dest) {
+  if (!sys::exists(dest)) {
+    auto parent = std::filesystem::path(dest).parent_path().string();
+    return sys::mkdir_p(parent.empty() ? "." : parent);
+  }
+  if (!sys::is_dir(dest) || !TRY(is_empty_dir(dest)))
+    return fail_msg(dest + " exists and is not an empty directory");
+  return {};
+}
+
+bool is_layer_type(const std::string& t) {
+  for (const char* ok : {kLayerTar, kLayerTarGzip, kLayerTarZstd, kLayerNondistTar,
+                         kLayerNondistTarGzip, kLayerNondistTarZstd})
+    if (t == ok) return true;
+  return false;
+}
+
+struct Image {
+  std::string manifest_digest;
+  std::vector<Descriptor> layers;
+  std::vector<std::string> diff_ids;
+  ImageConfig config;
+};
+
+Result<Image> read_image(const std::string& layout, const std::string& ref) {
+  Image img;
+  auto mdesc = TRY(select_manifest(layout, ref));
+  img.manifest_digest = mdesc.digest;
+  std::string mwhat = "manifest " + mdesc.digest;
+  auto manifest = TRY(read_json_blob(mdesc, "manifest"));
+  auto mtype = TRY_CTX(jsonu::get_string(manifest, "mediaType", "mediaType"), mwhat);
+  if (mtype && *mtype != kManifest)
+    return fail_msg(mwhat + ": media type '" + *mtype + "', expected " + kManifest);
+  const json* cj = TRY_CTX(jsonu::get_object(manifest, "config", "config"), mwhat);
+  if (!cj) return fail_msg(mwhat + ": no config descriptor");
+  auto cdesc = TRY(parse_descriptor(*cj, layout, mwhat + ": config"));
+  TRY(check_media_type(cdesc, kConfig, mwhat + ": config"));
+  auto config_json = TRY(read_json_blob(cdesc, mwhat + ": config"));
+  img.config = TRY(parse_image_config(config_json, "config " + cdesc.digest));
+  img.diff_ids = TRY(parse_diff_ids(config_json, "config " + cdesc.digest));
+  const json* layers = TRY_CTX(jsonu::get_array(manifest, "layers", "layers"), mwhat);
+  for (size_t i = 0; layers && i < layers->size(); ++i) {
+    auto what = mwhat + ": layer " + std::to_string(i + 1);
+    auto d = TRY(parse_descriptor((*layers)[i], layout, what));
+    if (!is_layer_type(d.media_type))
+      return fail_msg(what + " " + d.digest + ": unsupported media type '" + d.media_type + "'");
+    img.layers.push_back(std::move(d));
+  }
+  if (img.layers.size() != img.diff_ids.size())
+    return fail_msg(mwhat + " has " + std::to_string(img.layers.size()) + " layers but config " +
+                    cdesc.digest + " lists " + std::to_string(img.diff_ids.size()) + " diff_ids");
+  return img;
+}
+
+Result<void> apply_layers(const Image& img, const std::string& dest, const UnpackOptions& opts) {
+  uint64_t used = 0;
+  for (size_t i = 0; i < img.layers.size(); ++i) {
+    const auto& d = img.layers[i];
+    std::string what = "layer " + std::to_string(i + 1) + " " + d.digest;
+    TRY(verify_blob(d, "manifest " + img.manifest_digest + ": layer " + std::to_string(i + 1)));
+    uint64_t left = opts.max_uncompressed_bytes - used;
+    auto stats = TRY_CTX(
+        extract_layer(d.path, dest, opts, std::min(left, opts.max_layer_uncompressed_bytes)), what);
+    if (stats.diff_id != img.diff_ids[i])
+      return fail_msg(what + ": uncompressed content is " + stats.diff_id +
+                      ", the config's rootfs.diff_ids says " + img.diff_ids[i] +
+                      " (diff_id mismatch)");
+    used += stats.uncompressed_bytes;
+  }
+  return {};
 }
 
 }  // namespace
 
 Result<ImageConfig> unpack_oci_layout(const std::string& layout_dir, const std::string& dest_rootfs,
-                                      const std::string& ref) {
-  auto mdesc = TRY(select_manifest(layout_dir, ref));
-  auto manifest = TRY(read_json_blob(mdesc, "manifest"));
-  const json* cj = TRY_CTX(jsonu::get_object(manifest, "config", "config"), "manifest");
-  if (!cj) return fail_msg("manifest " + mdesc.digest + ": no config descriptor");
-  auto cdesc = TRY(parse_descriptor(*cj, layout_dir, "manifest " + mdesc.digest + ": config"));
-  auto config_json = TRY(read_json_blob(cdesc, "config"));
-  auto config = TRY(parse_image_config(config_json, "config " + cdesc.digest));
-  const json* layers = TRY_CTX(jsonu::get_array(manifest, "layers", "layers"), "manifest");
-  // Resolve dest once so the prefix of every extracted path contains no symlink.
-  std::string dest = TRY(real_dir(dest_rootfs));
-  if (!layers) return config;
-  for (const auto& l : *layers) {
-    auto d = TRY(parse_descriptor(l, layout_dir, "manifest " + mdesc.digest + ": layer"));
-    TRY_CTX(verify_blob_file(d.path, d.digest, d.size), "layer");
-    TRY_CTX(extract_layer(d.path, dest), "layer " + d.digest);
-  }
-  return config;
+                                      const std::string& ref, const UnpackOptions& opts) {
+  auto img = TRY(read_image(layout_dir, ref));
+  TRY(check_dest(dest_rootfs));
+  StagingDir staging(dest_rootfs + ".tmp");
+  TRY(staging.create());
+  TRY(apply_layers(img, staging.real(), opts));
+  // rename(2) replaces an empty directory, so dest may have existed (empty).
+  TRY(staging.rename_to(dest_rootfs));
+  return img.config;
 }
 
 }  // namespace keel::runtime

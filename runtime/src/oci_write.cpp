@@ -47,6 +47,11 @@ Result<ArchivePtr> open_writer(Sink& sink, bool gzip) {
   ArchivePtr a(archive_write_new(), archive_write_free);
   // pax_restricted writes plain ustar headers unless a field needs an extension.
   bool ok = archive_write_set_format_pax_restricted(a.get()) == ARCHIVE_OK;
+  // libarchive pads only the last stage of the chain to a 10240-byte block: the
+  // compressed bytes of the gzip writer, the tar itself of the plain one. Without
+  // padding here the plain stream is exactly what the gzip blob decompresses to,
+  // as rootfs.diff_ids requires (image-spec "config.md").
+  if (!gzip) ok = ok && archive_write_set_bytes_in_last_block(a.get(), 1) == ARCHIVE_OK;
   if (gzip) {
     ok = ok && archive_write_add_filter_gzip(a.get()) == ARCHIVE_OK;
     // No mtime in the gzip header (RFC 1952 MTIME = 0) for reproducible blobs.

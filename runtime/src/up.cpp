@@ -17,9 +17,15 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   std::filesystem::remove_all(bundle, ec);
   if (ec) return fail(Error::from_errno("removing old bundle " + bundle, ec.value()));
   TRY(sys::mkdir_p(bundle, 0700));
+  // An image is a layout directory <images>/<image>, or else an oci-archive
+  // <images>/<image>.tar (what `skopeo copy ... oci-archive:` writes).
   std::string layout = opts.images_dir + "/" + def.image;
-  auto image = TRY_CTX(unpack_oci_layout(layout, bundle + "/rootfs"),
-                       "container " + def.name + ": unpacking image " + layout);
+  std::string archive = layout + ".tar";
+  bool use_archive = !sys::is_dir(layout) && sys::exists(archive);
+  auto image =
+      TRY_CTX(use_archive ? unpack_oci_archive(archive, bundle + "/rootfs")
+                          : unpack_oci_layout(layout, bundle + "/rootfs"),
+              "container " + def.name + ": unpacking image " + (use_archive ? archive : layout));
   auto json = TRY_CTX(make_spec_json(image, def), "container " + def.name);
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
