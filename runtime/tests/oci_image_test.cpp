@@ -1,5 +1,6 @@
 #include "keel/runtime/oci_image.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
