@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "capabilities.hpp"
+#include "process_attrs.hpp"
+#include "seccomp.hpp"
+
 namespace keel::runtime {
 namespace {
 
@@ -29,13 +33,42 @@ namespace {
 }
 
 ChildErr child_set_identity(const ChildPlan& plan) {
+  // Supplementary groups before the gid, the gid before the uid (setuid loses
+  // CAP_SETGID). runtime-spec "config.md#posix-platform-user".
+  if (::setgroups(plan.additional_gids.size(), plan.additional_gids.data()) < 0)
+    return child_err("setgroups", "");
+  if (::setgid(plan.gid) < 0) return child_err("setgid", "");
+  // With process.capabilities, a non-root user keeps the listed ones: keep the
+  // permitted set across setuid, then set them (capabilities(7) "PR_SET_KEEPCAPS").
+  bool keep = plan.caps && plan.uid != 0;
+  if (keep && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return child_err("prctl KEEPCAPS", "");
+  if (::setuid(plan.uid) < 0) return child_err("setuid", "");
+  if (keep && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return child_err("prctl KEEPCAPS", "");
+  return {};
+}
+
+// Everything that happens in the container's root, in the order runc uses: limits,
+// bounding set, identity, capabilities, then no_new_privs and seccomp last, so the
+// filter does not apply to the runtime's own setup (config-linux.md#seccomp).
+ChildErr child_set_process(const ChildPlan& plan) {
   if (!plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
     return child_err("sethostname", plan.hostname.c_str());
-  // Drop supplementary groups before the gid, the gid before the uid (setuid loses
-  // CAP_SETGID). runtime-spec "config.md#posix-platform-user".
-  if (::setgroups(0, nullptr) < 0) return child_err("setgroups", "");
-  if (::setgid(plan.gid) < 0) return child_err("setgid", "");
-  if (::setuid(plan.uid) < 0) return child_err("setuid", "");
+  if (ChildErr e = child_set_limits(plan)) return e;
+  if (plan.caps)
+    if (ChildErr e = child_drop_bounding(*plan.caps)) return e;
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the capability
+  // step may drop: load it first, as runc does (the profile must then allow setuid etc.).
+  if (plan.seccomp && !plan.no_new_privs)
+    if (ChildErr e = child_load_seccomp(*plan.seccomp)) return e;
+  if (ChildErr e = child_set_identity(plan)) return e;
+  if (plan.caps)
+    if (ChildErr e = child_set_capabilities(*plan.caps)) return e;
+  if (::chdir(plan.cwd.c_str()) < 0) return child_err("chdir", plan.cwd.c_str());
+  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return child_err("prctl NO_NEW_PRIVS", "");
+  ::umask(plan.umask);
+  if (plan.seccomp && plan.no_new_privs)
+    if (ChildErr e = child_load_seccomp(*plan.seccomp)) return e;
   return {};
 }
 
@@ -47,11 +80,10 @@ void child_main(const ChildPlan& plan) {
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
   if (!e) e = child_pivot_root(plan);
+  if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
-  if (!e) e = child_set_identity(plan);
-  if (!e && ::chdir(plan.cwd.c_str()) < 0) e = child_err("chdir", plan.cwd.c_str());
+  if (!e) e = child_set_process(plan);
   if (e) report_and_exit(plan, e);
-  ::umask(022);  // runtime-spec "config.md#posix-platform-user": umask defaults to 0022
   ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
   // execvpe searches the PATH of the caller's environ, so use the container's.
   environ = const_cast<char**>(plan.envp.data());

@@ -3,13 +3,19 @@
 // allocation, no exceptions, no locks (the child of clone3 is like a child of fork).
 #pragma once
 
+#include <linux/filter.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "keel/runtime/spec.hpp"
+
+struct _cap_struct;  // libcap's cap_t points to one (sys/capability.h)
 
 namespace keel::runtime {
 
@@ -21,6 +27,35 @@ struct ChildMount {
   bool file_target = false;  // bind of a non-directory: the mount point is a file
 };
 
+// Capabilities, prepared by plan_capabilities (capabilities.cpp).
+struct ChildCaps {
+  struct CapFree {
+    void operator()(::_cap_struct* c) const;
+  };
+  using CapPtr = std::unique_ptr<::_cap_struct, CapFree>;
+  std::vector<int> drop_bounding;  // bounding-set entries to drop
+  std::vector<std::string> drop_names;
+  CapPtr state;  // effective, permitted, inheritable for cap_set_proc
+  std::vector<int> ambient;
+  std::vector<std::string> ambient_names;
+};
+
+// A compiled seccomp filter (seccomp.cpp): the child only calls seccomp(2).
+struct ChildSeccomp {
+  std::vector<sock_filter> program;
+  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
+};
+
+struct ChildRlimit {
+  int resource;
+  rlimit limit;
+  std::string name;
+};
+
+struct ChildSysctl {
+  std::string path, value;  // "/proc/sys/net/ipv4/ip_forward", "1"
+};
+
 struct ChildPlan {
   std::string rootfs;  // absolute
   bool root_readonly = false;
@@ -30,6 +65,14 @@ struct ChildPlan {
   std::string cwd;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+  mode_t umask = 022;
+  std::optional<ChildCaps> caps;
+  bool no_new_privs = false;
+  std::vector<ChildRlimit> rlimits;
+  std::string oom_score_adj;  // empty: inherited
+  std::vector<ChildSysctl> sysctls;
+  std::optional<ChildSeccomp> seccomp;
   std::vector<char*> argv, envp;  // null-terminated, pointing into the Spec
   sigset_t sigmask;               // restored just before execve
   int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded

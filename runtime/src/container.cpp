@@ -15,9 +15,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "capabilities.hpp"
 #include "cgroup.hpp"
 #include "child.hpp"
 #include "keel/common/sys.hpp"
+#include "process_attrs.hpp"
+#include "seccomp.hpp"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -81,6 +84,17 @@ Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
   p.cwd = spec.process.cwd;
   p.uid = spec.process.uid;
   p.gid = spec.process.gid;
+  p.additional_gids.assign(spec.process.additional_gids.begin(),
+                           spec.process.additional_gids.end());
+  p.umask = static_cast<mode_t>(spec.process.umask.value_or(022));  // config.md: default 0022
+  p.no_new_privs = spec.process.no_new_privileges;
+  if (spec.process.capabilities) {
+    p.caps.emplace();
+    TRY(plan_capabilities(*spec.process.capabilities, *p.caps));
+  }
+  TRY(plan_process_attrs(spec, p));
+  if (spec.linux_.seccomp)
+    p.seccomp = TRY_CTX(compile_seccomp(*spec.linux_.seccomp), "linux.seccomp");
   for (const auto& a : spec.process.args) p.argv.push_back(const_cast<char*>(a.c_str()));
   p.argv.push_back(nullptr);
   for (const auto& e : spec.process.env) p.envp.push_back(const_cast<char*>(e.c_str()));

@@ -5,13 +5,86 @@
 #include <optional>
 #include <utility>
 
+#include "capabilities.hpp"
 #include "json_util.hpp"
 #include "keel/common/sys.hpp"
+#include "process_attrs.hpp"
+#include "seccomp.hpp"
 
 namespace keel::runtime {
 namespace {
 
 using jsonu::json;
+
+// Unsigned 64-bit fields (rlimits, seccomp argument values): 0 when absent.
+Result<uint64_t> get_u64(const json& obj, std::string_view key, const std::string& name) {
+  const json* v = jsonu::member(obj, key);
+  if (!v) return uint64_t{0};
+  if (v->is_number_unsigned()) return v->get<uint64_t>();
+  if (v->is_number_integer() && v->get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v->get<int64_t>());
+  return fail_msg("field '" + name + "' must be a non-negative integer");
+}
+
+Result<std::optional<uint32_t>> get_u32(const json& obj, std::string_view key,
+                                        const std::string& name) {
+  auto v = TRY(jsonu::get_int(obj, key, name));
+  if (!v) return std::optional<uint32_t>();
+  if (*v < 0 || *v > UINT32_MAX) return fail_msg("field '" + name + "' is out of range");
+  return std::optional<uint32_t>(static_cast<uint32_t>(*v));
+}
+
+Result<SpecCapabilities> parse_capabilities(const json& c) {
+  SpecCapabilities caps;
+  std::pair<const char*, std::vector<std::string>*> sets[] = {{"bounding", &caps.bounding},
+                                                              {"effective", &caps.effective},
+                                                              {"inheritable", &caps.inheritable},
+                                                              {"permitted", &caps.permitted},
+                                                              {"ambient", &caps.ambient}};
+  for (auto [key, out] : sets) {
+    std::string name = std::string("process.capabilities.") + key;
+    *out = TRY(jsonu::get_strings(c, key, name));
+    for (const auto& cap : *out) TRY_CTX(capability_from_name(cap), name);
+  }
+  return caps;
+}
+
+// "The runtime MUST generate an error for any values which cannot be mapped to a
+// relevant kernel interface" and for duplicated types (config.md#posix-process).
+Result<std::vector<SpecRlimit>> parse_rlimits(const json& p) {
+  std::vector<SpecRlimit> out;
+  const json* rs = TRY(jsonu::get_array(p, "rlimits", "process.rlimits"));
+  if (!rs) return out;
+  for (const auto& r : *rs) {
+    SpecRlimit l;
+    l.type = TRY(jsonu::get_string(r, "type", "process.rlimits[].type")).value_or("");
+    TRY_CTX(rlimit_from_name(l.type), "process.rlimits");
+    for (const auto& seen : out)
+      if (seen.type == l.type) return fail_msg("process.rlimits: " + l.type + " is listed twice");
+    l.soft = TRY(get_u64(r, "soft", "process.rlimits[].soft"));
+    l.hard = TRY(get_u64(r, "hard", "process.rlimits[].hard"));
+    if (l.soft > l.hard)
+      return fail_msg("process.rlimits: " + l.type + " has soft limit above hard limit");
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+// Fields beyond args/env/cwd/user: runtime-spec config.md#posix-process, #linux-process.
+Result<void> parse_process_attrs(const json& j, SpecProcess& p) {
+  if (const json* c = TRY(jsonu::get_object(j, "capabilities", "process.capabilities")))
+    p.capabilities = TRY(parse_capabilities(*c));
+  p.no_new_privileges =
+      TRY(jsonu::get_bool(j, "noNewPrivileges", "process.noNewPrivileges")).value_or(false);
+  p.rlimits = TRY(parse_rlimits(j));
+  if (auto adj = TRY(jsonu::get_int(j, "oomScoreAdj", "process.oomScoreAdj"))) {
+    // proc(5): oom_score_adj ranges from -1000 to 1000.
+    if (*adj < -1000 || *adj > 1000)
+      return fail_msg("field 'process.oomScoreAdj' must be between -1000 and 1000");
+    p.oom_score_adj = static_cast<int>(*adj);
+  }
+  return {};
+}
 
 Result<SpecProcess> parse_process(const json& j) {
   SpecProcess p;
@@ -30,7 +103,16 @@ Result<SpecProcess> parse_process(const json& j) {
       return fail_msg("field 'process.user' has an out-of-range uid or gid");
     p.uid = static_cast<uint32_t>(uid);
     p.gid = static_cast<uint32_t>(gid);
+    p.umask = TRY(get_u32(*u, "umask", "process.user.umask"));
+    if (p.umask && *p.umask > 0777) return fail_msg("field 'process.user.umask' must be <= 0777");
+    if (const json* g = TRY(jsonu::get_array(*u, "additionalGids", "process.user.additionalGids")))
+      for (const auto& gid_j : *g) {
+        if (!gid_j.is_number_unsigned() || gid_j.get<uint64_t>() > UINT32_MAX)
+          return fail_msg("field 'process.user.additionalGids' must hold gids");
+        p.additional_gids.push_back(static_cast<uint32_t>(gid_j.get<uint64_t>()));
+      }
   }
+  TRY(parse_process_attrs(j, p));
   return p;
 }
 
@@ -61,6 +143,61 @@ Result<void> parse_resources(const json& lx, SpecLinux& l) {
   return {};
 }
 
+Result<SpecSyscall> parse_syscall(const json& j) {
+  SpecSyscall s;
+  s.names = TRY(jsonu::get_strings(j, "names", "linux.seccomp.syscalls[].names"));
+  if (s.names.empty()) return fail_msg("field 'linux.seccomp.syscalls[].names' must not be empty");
+  s.action = TRY(jsonu::get_string(j, "action", "linux.seccomp.syscalls[].action")).value_or("");
+  TRY_CTX(check_seccomp_action(s.action), "linux.seccomp.syscalls[].action");
+  s.errno_ret = TRY(get_u32(j, "errnoRet", "linux.seccomp.syscalls[].errnoRet"));
+  const json* args = TRY(jsonu::get_array(j, "args", "linux.seccomp.syscalls[].args"));
+  for (const json& a : args ? *args : json::array()) {
+    SpecSeccompArg arg;
+    auto index = TRY(get_u32(a, "index", "linux.seccomp.syscalls[].args[].index"));
+    // seccomp_data has six syscall arguments (seccomp(2)).
+    if (!index || *index > 5)
+      return fail_msg("field 'linux.seccomp.syscalls[].args[].index' must be 0 to 5");
+    arg.index = *index;
+    arg.value = TRY(get_u64(a, "value", "linux.seccomp.syscalls[].args[].value"));
+    arg.value_two = TRY(get_u64(a, "valueTwo", "linux.seccomp.syscalls[].args[].valueTwo"));
+    arg.op = TRY(jsonu::get_string(a, "op", "linux.seccomp.syscalls[].args[].op")).value_or("");
+    TRY_CTX(check_seccomp_operator(arg.op), "linux.seccomp.syscalls[].args[].op");
+    s.args.push_back(std::move(arg));
+  }
+  return s;
+}
+
+Result<SpecSeccomp> parse_seccomp(const json& j) {
+  SpecSeccomp s;
+  s.default_action =
+      TRY(jsonu::get_string(j, "defaultAction", "linux.seccomp.defaultAction")).value_or("");
+  TRY_CTX(check_seccomp_action(s.default_action), "linux.seccomp.defaultAction");
+  s.default_errno_ret = TRY(get_u32(j, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet"));
+  s.architectures = TRY(jsonu::get_strings(j, "architectures", "linux.seccomp.architectures"));
+  for (const auto& a : s.architectures)
+    TRY_CTX(check_seccomp_arch(a), "linux.seccomp.architectures");
+  s.flags = TRY(jsonu::get_strings(j, "flags", "linux.seccomp.flags"));
+  for (const auto& f : s.flags) TRY_CTX(check_seccomp_flag(f), "linux.seccomp.flags");
+  if (jsonu::member(j, "listenerPath"))
+    return fail_msg("linux.seccomp.listenerPath is not supported by keel-runtime");
+  const json* calls = TRY(jsonu::get_array(j, "syscalls", "linux.seccomp.syscalls"));
+  for (const json& c : calls ? *calls : json::array()) s.syscalls.push_back(TRY(parse_syscall(c)));
+  return s;
+}
+
+Result<void> parse_sysctl(const json& lx, SpecLinux& l) {
+  const json* sc = TRY(jsonu::get_object(lx, "sysctl", "linux.sysctl"));
+  if (!sc) return {};
+  std::vector<std::string> ns;
+  for (const auto& n : l.namespaces) ns.push_back(n.type);
+  for (const auto& [key, value] : sc->items()) {
+    if (!value.is_string()) return fail_msg("linux.sysctl: value of " + key + " must be a string");
+    TRY_CTX(check_sysctl(key, value.get<std::string>(), ns), "linux.sysctl");
+    l.sysctl[key] = value.get<std::string>();
+  }
+  return {};
+}
+
 Result<SpecLinux> parse_linux(const json& root) {
   SpecLinux l;
   const json* lx = TRY(jsonu::get_object(root, "linux", "linux"));
@@ -77,6 +214,9 @@ Result<SpecLinux> parse_linux(const json& root) {
   l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");
   l.masked_paths = TRY(jsonu::get_strings(*lx, "maskedPaths", "linux.maskedPaths"));
   l.readonly_paths = TRY(jsonu::get_strings(*lx, "readonlyPaths", "linux.readonlyPaths"));
+  TRY(parse_sysctl(*lx, l));
+  if (const json* sc = TRY(jsonu::get_object(*lx, "seccomp", "linux.seccomp")))
+    l.seccomp = TRY(parse_seccomp(*sc));
   return l;
 }
 
@@ -158,6 +298,38 @@ json default_mounts() {
                   {"nosuid", "noexec", "nodev", "relatime", "ro"})});
 }
 
+json seccomp_json(const SpecSeccomp& p) {
+  json calls = json::array();
+  for (const auto& c : p.syscalls) {
+    json call = {{"names", c.names}, {"action", c.action}};
+    if (c.errno_ret) call["errnoRet"] = *c.errno_ret;
+    if (!c.args.empty()) {
+      json args = json::array();
+      for (const auto& a : c.args)
+        args.push_back(
+            {{"index", a.index}, {"value", a.value}, {"valueTwo", a.value_two}, {"op", a.op}});
+      call["args"] = args;
+    }
+    calls.push_back(call);
+  }
+  json out = {
+      {"defaultAction", p.default_action}, {"architectures", p.architectures}, {"syscalls", calls}};
+  if (p.default_errno_ret) out["defaultErrnoRet"] = *p.default_errno_ret;
+  if (!p.flags.empty()) out["flags"] = p.flags;
+  return out;
+}
+
+// Docker's default capabilities in bounding/effective/permitted, none inheritable or
+// ambient (a non-root process gets none unless it execs a file with capabilities).
+json capabilities_json() {
+  auto caps = default_capabilities();
+  return {{"bounding", caps},
+          {"effective", caps},
+          {"permitted", caps},
+          {"inheritable", json::array()},
+          {"ambient", json::array()}};
+}
+
 json base_spec(std::vector<std::string> args, std::vector<std::string> env, std::string cwd,
                std::string hostname) {
   json ns = json::array();
@@ -169,7 +341,9 @@ json base_spec(std::vector<std::string> args, std::vector<std::string> env, std:
             {"user", {{"uid", 0}, {"gid", 0}}},
             {"args", args},
             {"env", env},
-            {"cwd", cwd}}},
+            {"cwd", cwd},
+            {"capabilities", capabilities_json()},
+            {"noNewPrivileges", true}}},
           {"root", {{"path", "rootfs"}, {"readonly", false}}},
           {"hostname", hostname},
           {"mounts", default_mounts()},
@@ -177,7 +351,8 @@ json base_spec(std::vector<std::string> args, std::vector<std::string> env, std:
            {{"namespaces", ns},
             {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"}},
             {"readonlyPaths",
-             {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+             {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+            {"seccomp", seccomp_json(default_seccomp_profile())}}}};
 }
 
 }  // namespace

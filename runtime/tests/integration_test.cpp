@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "cgroup.hpp"
 #include "keel/runtime/container.hpp"
@@ -39,7 +40,8 @@ class Containers : public ::testing::Test {
     for (const char* d : {"proc", "dev", "sys", "tmp", "etc"})
       fs::create_directories(root + "/" + d);
     fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* app : {"sh", "echo", "cat", "hostname", "ls", "sleep", "grep", "wc", "true"})
+    for (const char* app : {"sh", "echo", "cat", "hostname", "ls", "sleep", "grep", "wc", "true",
+                            "chown", "chmod", "mknod", "mount", "unshare", "mkdir", "touch"})
       fs::create_symlink("busybox", root + "/bin/" + app);
     ImageConfig cfg{.cmd = {"sh"}, .env = {"IMAGE_VAR=from-image"}};
     ASSERT_TRUE(write_oci_layout(root, cfg, *s_dir / "images/busybox", "busybox"));
@@ -83,8 +85,224 @@ class Containers : public ::testing::Test {
     return o;
   }
 
+  // Runs `script` in a bundle whose config.json is make_spec_json's (Keel's default
+  // profile), changed by `edit`. The script's stdout and stderr come back in `out`;
+  // a runtime error in `err`.
+  template <class F>
+  static Outcome run_bundle(const std::string& name, const std::string& script, F edit) {
+    Outcome o;
+    std::string bundle = *s_dir / ("bundles/" + name);
+    fs::remove_all(bundle);
+    if (!unpack_oci_layout(*s_dir / "images/busybox", bundle + "/rootfs")) return o;
+    ContainerDef def{
+        .name = name, .image = "busybox", .command = {"sh", "-c", "exec >/out 2>&1; " + script}};
+    auto text = make_spec_json(ImageConfig{}, def);
+    if (!text) return o;
+    auto j = nlohmann::json::parse(*text);
+    edit(j);
+    auto spec = parse_spec(j.dump(), name + "/config.json");
+    if (!spec) {
+      o.err = spec.error().message();
+      return o;
+    }
+    auto r = run_container(*spec, bundle, name);
+    if (r)
+      o.status = *r;
+    else
+      o.err = r.error().message();
+    o.out = read_text(bundle + "/rootfs/out");
+    return o;
+  }
+
   static inline TempDir* s_dir = nullptr;
 };
+
+// Docker's default capabilities as /proc/<pid>/status shows them: CHOWN(0),
+// DAC_OVERRIDE(1), FOWNER(3), FSETID(4), KILL(5), SETGID(6), SETUID(7), SETPCAP(8),
+// NET_BIND_SERVICE(10), NET_RAW(13), SYS_CHROOT(18), MKNOD(27), AUDIT_WRITE(29), SETFCAP(31).
+constexpr const char* kDefaultCapMask = "00000000a80425fb";
+
+std::string status_line(const std::string& out, const std::string& key) {
+  size_t at = out.find(key + ":");
+  if (at == std::string::npos) return "";
+  size_t start = out.find_first_not_of(" \t", at + key.size() + 1);
+  return out.substr(start, out.find('\n', start) - start);
+}
+
+using nlohmann::json;
+
+void set_caps(json& j, const std::vector<std::string>& caps) {
+  for (const char* set : {"bounding", "effective", "permitted"})
+    j["process"]["capabilities"][set] = caps;
+}
+
+TEST_F(Containers, DefaultProfileConfinesTheProcess) {
+  auto o = up(
+      "confined",
+      R"(command = ["sh", "-c", "grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status; hostname foo; mkdir /tmp/m; mount -t tmpfs none /tmp/m; unshare -n true; echo done"])");
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(status_line(o.out, "CapBnd"), kDefaultCapMask) << o.out;
+  EXPECT_EQ(status_line(o.out, "CapEff"), kDefaultCapMask) << o.out;
+  EXPECT_EQ(status_line(o.out, "CapPrm"), kDefaultCapMask) << o.out;
+  EXPECT_EQ(status_line(o.out, "CapInh"), "0000000000000000") << o.out;
+  EXPECT_EQ(status_line(o.out, "CapAmb"), "0000000000000000") << o.out;
+  EXPECT_EQ(status_line(o.out, "NoNewPrivs"), "1") << o.out;
+  EXPECT_EQ(status_line(o.out, "Seccomp"), "2") << o.out;  // SECCOMP_MODE_FILTER
+  EXPECT_NE(o.err.find("hostname: sethostname: Operation not permitted"), std::string::npos)
+      << o.err;
+  // busybox mount reports EPERM as "permission denied (are you root?)".
+  EXPECT_NE(o.err.find("mount: permission denied"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("unshare: unshare(0x40000000): Operation not permitted"), std::string::npos)
+      << o.err;
+  EXPECT_TRUE(o.out.ends_with("done\n")) << o.out;
+}
+
+TEST_F(Containers, DroppedCapabilityFailsWithEperm) {
+  auto o = run_bundle("nochown",
+                      "grep -E '^Cap(Bnd|Eff)' /proc/self/status; touch /tmp/f; chown 1:1 /tmp/f; "
+                      "mknod /tmp/null c 1 3 && echo mknod-ok",
+                      [](json& j) {
+                        auto caps = default_capabilities();
+                        std::erase(caps, "CAP_CHOWN");
+                        set_caps(j, caps);
+                        j["linux"].erase("seccomp");
+                      });
+  EXPECT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(status_line(o.out, "CapBnd"), "00000000a80425fa") << o.out;
+  EXPECT_EQ(status_line(o.out, "CapEff"), "00000000a80425fa") << o.out;
+  EXPECT_NE(o.out.find("chown: /tmp/f: Operation not permitted"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("mknod-ok"), std::string::npos) << o.out;
+}
+
+// With CAP_SYS_ADMIN the kernel would allow mount and unshare: the default profile's
+// filter is what refuses them. Without the filter the same commands work.
+TEST_F(Containers, SeccompBlocksWhatCapabilitiesAllow) {
+  const std::string script =
+      "mkdir /tmp/m; mount -t tmpfs none /tmp/m && echo mounted; unshare -u true && echo unshared";
+  auto with_sys_admin = [](json& j) {
+    auto caps = default_capabilities();
+    caps.push_back("CAP_SYS_ADMIN");
+    set_caps(j, caps);
+  };
+  auto o = run_bundle("seccomp-on", script, with_sys_admin);
+  EXPECT_EQ(o.status, 1) << o.err << o.out;
+  EXPECT_EQ(o.out,
+            "mount: permission denied (are you root?)\n"
+            "unshare: unshare(0x4000000): Operation not permitted\n");
+  o = run_bundle("seccomp-off", script, [&](json& j) {
+    with_sys_admin(j);
+    j["linux"].erase("seccomp");
+  });
+  EXPECT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "mounted\nunshared\n");
+}
+
+// A custom profile: errnoRet on a rule, and a rule that matches one argument value.
+TEST_F(Containers, SeccompRulesWithErrnoRetAndArguments) {
+  auto o = run_bundle(
+      "seccomp-custom",
+      "mkdir /tmp/d; touch /tmp/f; chmod 755 /tmp/f && echo chmod-755-ok; chmod 700 /tmp/f",
+      [](json& j) {
+        j["linux"]["seccomp"] = json::parse(R"({
+          "defaultAction": "SCMP_ACT_ALLOW",
+          "architectures": ["SCMP_ARCH_X86_64"],
+          "syscalls": [
+            {"names": ["mkdir", "mkdirat", "no_such_syscall"], "action": "SCMP_ACT_ERRNO",
+             "errnoRet": 38},
+            {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+             "args": [{"index": 1, "value": 448, "op": "SCMP_CMP_EQ"}]},
+            {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+             "args": [{"index": 2, "value": 448, "op": "SCMP_CMP_EQ"}]}]})");
+      });
+  EXPECT_EQ(o.status, 1) << o.err << o.out;
+  EXPECT_NE(o.out.find("mkdir: can't create directory '/tmp/d': Function not implemented"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("chmod-755-ok"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("chmod: /tmp/f: Permission denied"), std::string::npos) << o.out;
+}
+
+TEST_F(Containers, RlimitsOomScoreGroupsUmaskAndSysctl) {
+  auto o = run_bundle("attrs",
+                      "ulimit -n; cat /proc/self/oom_score_adj; grep Groups /proc/self/status; "
+                      "umask; cat /proc/sys/net/ipv4/ip_forward",
+                      [](json& j) {
+                        j["process"]["rlimits"] =
+                            json::parse(R"([{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}])");
+                        j["process"]["oomScoreAdj"] = 500;
+                        j["process"]["user"]["additionalGids"] = {10, 20};
+                        j["process"]["user"]["umask"] = 027;
+                        j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+                      });
+  EXPECT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "123\n500\nGroups:\t10 20 \n0027\n1\n");
+}
+
+// Capabilities the runtime does not hold itself (CAP_SYS_RESOURCE is missing on some
+// build hosts) are skipped with a warning, not a failure: asking for every capability
+// gives the runtime's own bounding set.
+TEST_F(Containers, CapabilitiesTheRuntimeLacksAreSkipped) {
+  std::vector<std::string> all;
+  for (const char* c : {"CAP_CHOWN",
+                        "CAP_DAC_OVERRIDE",
+                        "CAP_DAC_READ_SEARCH",
+                        "CAP_FOWNER",
+                        "CAP_FSETID",
+                        "CAP_KILL",
+                        "CAP_SETGID",
+                        "CAP_SETUID",
+                        "CAP_SETPCAP",
+                        "CAP_LINUX_IMMUTABLE",
+                        "CAP_NET_BIND_SERVICE",
+                        "CAP_NET_BROADCAST",
+                        "CAP_NET_ADMIN",
+                        "CAP_NET_RAW",
+                        "CAP_IPC_LOCK",
+                        "CAP_IPC_OWNER",
+                        "CAP_SYS_MODULE",
+                        "CAP_SYS_RAWIO",
+                        "CAP_SYS_CHROOT",
+                        "CAP_SYS_PTRACE",
+                        "CAP_SYS_PACCT",
+                        "CAP_SYS_ADMIN",
+                        "CAP_SYS_BOOT",
+                        "CAP_SYS_NICE",
+                        "CAP_SYS_RESOURCE",
+                        "CAP_SYS_TIME",
+                        "CAP_SYS_TTY_CONFIG",
+                        "CAP_MKNOD",
+                        "CAP_LEASE",
+                        "CAP_AUDIT_WRITE",
+                        "CAP_AUDIT_CONTROL",
+                        "CAP_SETFCAP",
+                        "CAP_MAC_OVERRIDE",
+                        "CAP_MAC_ADMIN",
+                        "CAP_SYSLOG",
+                        "CAP_WAKE_ALARM",
+                        "CAP_BLOCK_SUSPEND",
+                        "CAP_AUDIT_READ",
+                        "CAP_PERFMON",
+                        "CAP_BPF",
+                        "CAP_CHECKPOINT_RESTORE"})
+    all.push_back(c);
+  auto o = run_bundle("allcaps", "grep -E '^Cap(Bnd|Eff)' /proc/self/status",
+                      [&](json& j) { set_caps(j, all); });
+  EXPECT_EQ(o.status, 0) << o.err << o.out;
+  std::string own = status_line(read_text("/proc/self/status"), "CapBnd");
+  EXPECT_EQ(status_line(o.out, "CapBnd"), own) << o.out;
+  EXPECT_EQ(status_line(o.out, "CapEff"), own) << o.out;
+}
+
+TEST_F(Containers, SetupErrorsNameTheCause) {
+  auto o = run_bundle("bad-oom", "true", [](json& j) { j["process"]["oomScoreAdj"] = 5000; });
+  EXPECT_NE(o.err.find("process.oomScoreAdj"), std::string::npos) << o.err;
+  o = run_bundle("bad-sysctl", "true", [](json& j) {
+    j["linux"]["sysctl"] = {{"kernel.panic", "1"}};
+  });
+  EXPECT_NE(o.err.find("sysctl kernel.panic is not namespaced"), std::string::npos) << o.err;
+  o = run_bundle("bad-cap", "true", [](json& j) { set_caps(j, {"CAP_TELEPORT"}); });
+  EXPECT_NE(o.err.find("unknown capability 'CAP_TELEPORT'"), std::string::npos) << o.err;
+}
 
 TEST_F(Containers, ProcessIsPid1AndHostnameIsTheDefinitions) {
   auto o = up("hello", R"(command = ["sh", "-c", "echo pid=$$; hostname"]

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
+#include "seccomp.hpp"
+
 namespace keel::runtime {
 namespace {
 
@@ -137,6 +142,148 @@ TEST(MakeSpec, NoCommandAnywhereIsAnError) {
   auto r = make_spec_json(ImageConfig{}, sample_def());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("neither Entrypoint nor Cmd"), std::string::npos);
+}
+
+std::string with_process_field(const std::string& field) {
+  return R"({"ociVersion":"1.2.0","root":{"path":"r"},"process":{"args":["sh"],)" + field + "}}";
+}
+
+std::string with_linux_field(const std::string& field) {
+  return R"({"ociVersion":"1.2.0","root":{"path":"r"},"process":{"args":["sh"]},)"
+         R"("linux":{"namespaces":[{"type":"mount"},{"type":"network"}],)" +
+         field + "}}";
+}
+
+TEST(Spec, ParsesConfinementFields) {
+  auto s = parse_spec(with_process_field(
+                          R"("user":{"uid":1,"gid":2,"umask":18,"additionalGids":[5,6]},
+             "capabilities":{"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_KILL"]},
+             "noNewPrivileges":true,"oomScoreAdj":-17,
+             "rlimits":[{"type":"RLIMIT_NOFILE","soft":100,"hard":200}])"),
+                      "c.json");
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->process.umask, 18u);
+  EXPECT_EQ(s->process.additional_gids, (std::vector<uint32_t>{5, 6}));
+  ASSERT_TRUE(s->process.capabilities);
+  EXPECT_EQ(s->process.capabilities->bounding, (std::vector<std::string>{"CAP_CHOWN", "CAP_KILL"}));
+  EXPECT_EQ(s->process.capabilities->effective, std::vector<std::string>{"CAP_KILL"});
+  EXPECT_TRUE(s->process.capabilities->ambient.empty());
+  EXPECT_TRUE(s->process.no_new_privileges);
+  EXPECT_EQ(s->process.oom_score_adj, -17);
+  ASSERT_EQ(s->process.rlimits.size(), 1u);
+  EXPECT_EQ(s->process.rlimits[0].type, "RLIMIT_NOFILE");
+  EXPECT_EQ(s->process.rlimits[0].soft, 100u);
+  EXPECT_EQ(s->process.rlimits[0].hard, 200u);
+
+  s = parse_spec(with_linux_field(R"("sysctl":{"net.ipv4.ip_forward":"1"},
+      "seccomp":{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,
+                 "architectures":["SCMP_ARCH_X86_64"],"flags":["SECCOMP_FILTER_FLAG_LOG"],
+                 "syscalls":[{"names":["read","no_such_call"],"action":"SCMP_ACT_ALLOW"},
+                             {"names":["personality"],"action":"SCMP_ACT_ERRNO","errnoRet":38,
+                              "args":[{"index":0,"value":8,"valueTwo":0,"op":"SCMP_CMP_EQ"}]}]})"),
+                 "c.json");
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->linux_.sysctl.at("net.ipv4.ip_forward"), "1");
+  ASSERT_TRUE(s->linux_.seccomp);
+  const auto& sc = *s->linux_.seccomp;
+  EXPECT_EQ(sc.default_action, "SCMP_ACT_ERRNO");
+  EXPECT_EQ(sc.default_errno_ret, 1u);
+  EXPECT_EQ(sc.flags, std::vector<std::string>{"SECCOMP_FILTER_FLAG_LOG"});
+  ASSERT_EQ(sc.syscalls.size(), 2u);
+  EXPECT_EQ(sc.syscalls[1].errno_ret, 38u);
+  ASSERT_EQ(sc.syscalls[1].args.size(), 1u);
+  EXPECT_EQ(sc.syscalls[1].args[0].value, 8u);
+  EXPECT_EQ(sc.syscalls[1].args[0].op, "SCMP_CMP_EQ");
+}
+
+TEST(Spec, RejectsBadConfinementFields) {
+  expect_error(with_process_field(R"("capabilities":{"bounding":["CAP_CHOWN","CAP_FLY"]})"),
+               "process.capabilities.bounding: unknown capability 'CAP_FLY'");
+  expect_error(with_process_field(R"("capabilities":{"ambient":["chown"]})"),
+               "unknown capability 'chown'");
+  expect_error(with_process_field(R"("rlimits":[{"type":"RLIMIT_WINGS","soft":1,"hard":1}])"),
+               "unknown rlimit type 'RLIMIT_WINGS'");
+  expect_error(with_process_field(R"("rlimits":[{"type":"RLIMIT_NOFILE","soft":1,"hard":1},
+                                                {"type":"RLIMIT_NOFILE","soft":1,"hard":1}])"),
+               "listed twice");
+  expect_error(with_process_field(R"("oomScoreAdj":5000)"), "between -1000 and 1000");
+  expect_error(with_linux_field(R"("seccomp":{"defaultAction":"SCMP_ACT_EXPLODE"})"),
+               "linux.seccomp.defaultAction: seccomp action 'SCMP_ACT_EXPLODE' is not supported");
+  expect_error(with_linux_field(R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW",
+                  "syscalls":[{"names":["mount"],"action":"SCMP_ACT_NOTIFY"}]})"),
+               "seccomp action 'SCMP_ACT_NOTIFY'");
+  expect_error(with_linux_field(R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW",
+                  "syscalls":[{"names":["mount"],"action":"SCMP_ACT_ERRNO",
+                               "args":[{"index":0,"value":1,"op":"SCMP_CMP_ALMOST"}]}]})"),
+               "seccomp operator 'SCMP_CMP_ALMOST'");
+  expect_error(
+      with_linux_field(
+          R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_Z80"]})"),
+      "seccomp architecture 'SCMP_ARCH_Z80'");
+  expect_error(with_linux_field(R"("sysctl":{"kernel.panic":"1"})"),
+               "sysctl kernel.panic is not namespaced");
+  expect_error(with_linux_field(R"("sysctl":{"kernel.shmmax":"1"})"),
+               "sysctl kernel.shmmax needs a new ipc namespace");
+  expect_error(with_linux_field(R"("sysctl":{"net/../../kernel.x":"1"})"), "is not valid");
+}
+
+TEST(DefaultProfile, IsDockersCapabilitiesAndAStrictSeccompAllowlist) {
+  auto text = make_spec_json(ImageConfig{.cmd = {"sh"}}, sample_def());
+  ASSERT_TRUE(text);
+  auto s = parse_spec(*text, "generated");
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_TRUE(s->process.capabilities);
+  const auto& caps = *s->process.capabilities;
+  EXPECT_EQ(caps.bounding.size(), 14u);
+  EXPECT_EQ(caps.bounding, default_capabilities());
+  EXPECT_EQ(caps.effective, caps.bounding);
+  EXPECT_EQ(caps.permitted, caps.bounding);
+  EXPECT_TRUE(caps.inheritable.empty());
+  EXPECT_TRUE(caps.ambient.empty());
+  for (const char* c : {"CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_SETFCAP"})
+    EXPECT_NE(std::ranges::find(caps.bounding, c), caps.bounding.end()) << c;
+  for (const char* c : {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"})
+    EXPECT_EQ(std::ranges::find(caps.bounding, c), caps.bounding.end()) << c;
+  EXPECT_TRUE(s->process.no_new_privileges);
+
+  ASSERT_TRUE(s->linux_.seccomp);
+  const auto& sc = *s->linux_.seccomp;
+  EXPECT_EQ(sc.default_action, "SCMP_ACT_ERRNO");
+  EXPECT_EQ(sc.default_errno_ret, 1u);  // EPERM
+  std::set<std::string> allowed, allowed_with_args;
+  for (const auto& rule : sc.syscalls) {
+    if (rule.action != "SCMP_ACT_ALLOW") continue;
+    for (const auto& n : rule.names) (rule.args.empty() ? allowed : allowed_with_args).insert(n);
+  }
+  for (const char* n : {"read", "write", "execve", "openat", "exit_group", "rt_sigreturn", "wait4",
+                        "setuid", "capset", "prctl"})
+    EXPECT_TRUE(allowed.contains(n)) << n;
+  for (const char* n :
+       {"kexec_load",  "kexec_file_load", "init_module", "finit_module", "delete_module",
+        "bpf",         "perf_event_open", "mount",       "umount2",      "pivot_root",
+        "swapon",      "swapoff",         "reboot",      "keyctl",       "add_key",
+        "request_key", "ptrace",          "unshare",     "setns",        "open_by_handle_at",
+        "userfaultfd", "personality",     "clone",       "clone3",       "io_uring_setup",
+        "sethostname"})
+    EXPECT_FALSE(allowed.contains(n)) << n;
+  // Only conditionally: personality with safe values, clone without namespace flags.
+  EXPECT_TRUE(allowed_with_args.contains("personality"));
+  EXPECT_TRUE(allowed_with_args.contains("clone"));
+  EXPECT_FALSE(allowed_with_args.contains("unshare"));
+  for (const auto& rule : sc.syscalls)
+    if (rule.names == std::vector<std::string>{"clone"}) {
+      ASSERT_EQ(rule.args.size(), 1u);
+      EXPECT_EQ(rule.args[0].op, "SCMP_CMP_MASKED_EQ");
+      EXPECT_EQ(rule.args[0].value, 0x7E020000u);
+      EXPECT_EQ(rule.args[0].value_two, 0u);
+    }
+}
+
+TEST(DefaultProfile, CompilesWithLibseccomp) {
+  auto bpf = compile_seccomp(default_seccomp_profile());
+  ASSERT_TRUE(bpf) << bpf.error().message();
+  EXPECT_GT(bpf->program.size(), 10u);
+  EXPECT_LE(bpf->program.size(), 4096u);  // BPF_MAXINSNS
 }
 
 TEST(DefaultSpec, Parses) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,11 +14,50 @@
 
 namespace keel::runtime {
 
+// config.md#linux-process "capabilities": names like "CAP_CHOWN".
+struct SpecCapabilities {
+  std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+};
+
+// config.md#posix-process "rlimits": type is "RLIMIT_NOFILE" etc.
+struct SpecRlimit {
+  std::string type;
+  uint64_t soft = 0, hard = 0;
+};
+
 struct SpecProcess {
   std::vector<std::string> args, env;
   std::string cwd = "/";
   bool terminal = false;
   uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  std::optional<uint32_t> umask;                 // absent: 0022
+  std::optional<SpecCapabilities> capabilities;  // absent: the runtime's own are kept
+  bool no_new_privileges = false;
+  std::vector<SpecRlimit> rlimits;
+  std::optional<int> oom_score_adj;
+};
+
+// config-linux.md#seccomp. Actions, operators, architectures and flags are the
+// spec's strings ("SCMP_ACT_ERRNO", "SCMP_CMP_EQ", ...), checked when parsed.
+struct SpecSeccompArg {
+  uint32_t index = 0;
+  uint64_t value = 0, value_two = 0;
+  std::string op;
+};
+
+struct SpecSyscall {
+  std::vector<std::string> names;
+  std::string action;
+  std::optional<uint32_t> errno_ret;
+  std::vector<SpecSeccompArg> args;
+};
+
+struct SpecSeccomp {
+  std::string default_action;
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures, flags;
+  std::vector<SpecSyscall> syscalls;
 };
 
 struct SpecMount {
@@ -36,6 +76,8 @@ struct SpecLinux {
   std::optional<int64_t> pids_limit;    // resources.pids.limit
   std::string cgroups_path;
   std::vector<std::string> masked_paths, readonly_paths;
+  std::map<std::string, std::string> sysctl;  // only namespaced keys are accepted
+  std::optional<SpecSeccomp> seccomp;
 };
 
 struct Spec {
@@ -57,5 +99,11 @@ Result<std::string> make_spec_json(const ImageConfig& image, const keel::Contain
 
 // A default config.json (like `runc spec`): runs "sh" in ./rootfs.
 std::string default_spec_json();
+
+// Keel's default confinement, used by make_spec_json and default_spec_json: Docker's
+// default capability set and a seccomp allowlist modelled on Docker's default profile
+// (default_seccomp.cpp).
+std::vector<std::string> default_capabilities();
+SpecSeccomp default_seccomp_profile();
 
 }  // namespace keel::runtime
