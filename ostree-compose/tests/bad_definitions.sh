@@ -9,8 +9,11 @@ mkdir -p "$T/containers"
 cp "$SRC/images/containers/hello.toml" "$T/containers/"
 # 1. A TOML syntax error: an unterminated string on line 9.
 sed 's/^version = "0.1.0"/version = "0.1.0/' "$SRC/images/default.toml" >"$T/syntax.toml"
-# 2. A package Debian does not have, on its own line.
-sed 's/"libsodium23"\]/"libsodium23",\n           "nosuchpkg-keel"]/' "$SRC/images/default.toml" >"$T/badpkg.toml"
+# 2. A package Debian does not have, first in the include list. The expected
+#    line comes from the file itself so edits to default.toml keep this honest.
+sed 's/^include = \[/include = ["nosuchpkg-keel", /' "$SRC/images/default.toml" >"$T/badpkg.toml"
+badline=$(grep -n '"nosuchpkg-keel"' "$T/badpkg.toml" | cut -d: -f1)
+[[ -n $badline ]] || { echo "FAIL: could not insert the bad package into $T/badpkg.toml"; exit 1; }
 
 failed=0
 check() {  # check NAME EXPECTED-MESSAGE
@@ -25,5 +28,5 @@ check() {  # check NAME EXPECTED-MESSAGE
   done
 }
 check syntax "$T/syntax.toml:9:17: TOML syntax error"
-check badpkg "$T/badpkg.toml:26:12: package 'nosuchpkg-keel' does not exist in Debian bookworm"
+check badpkg "$T/badpkg.toml:$badline:12: package 'nosuchpkg-keel' does not exist in Debian bookworm"
 [[ $failed -eq 0 ]] && echo "2 passed, 0 failed" || { echo "bad definitions: FAILED"; exit 1; }
