@@ -17,7 +17,8 @@ constexpr std::string_view kComponent = "keel-runtime";
 
 constexpr const char* kUsage =
     "usage: keel-runtime run [--bundle DIR] ID\n"
-    "       keel-runtime up DEFINITION.toml [--images DIR] [--state DIR]\n"
+    "       keel-runtime up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR]\n"
+    "                       [--rootfs overlay|copy]\n"
     "       keel-runtime spec\n";
 
 int usage_error(std::string_view why) {
@@ -70,11 +71,20 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_up(const std::vector<std::string>& args) {
-  auto p = parse_args(args, {"--images", "--state"});
+  auto p = parse_args(args, {"--images", "--state", "--layers", "--rootfs"});
   if (!p.error.empty()) return usage_error(p.error);
   if (p.positional.size() != 1) return usage_error("up needs exactly one definition file");
   keel::runtime::UpOptions opts;
-  for (const auto& [k, v] : p.options) (k == "--images" ? opts.images_dir : opts.state_dir) = v;
+  for (const auto& [k, v] : p.options) {
+    if (k == "--rootfs") {
+      if (v != "overlay" && v != "copy") return usage_error("--rootfs takes overlay or copy");
+      opts.rootfs =
+          v == "copy" ? keel::runtime::RootfsMode::copy : keel::runtime::RootfsMode::overlay;
+    } else {
+      (k == "--images" ? opts.images_dir : k == "--state" ? opts.state_dir : opts.layers_dir) = v;
+    }
+  }
+  opts.warn = [](const std::string& why) { keel::log::warn(kComponent, "{}", why); };
   return finish(keel::runtime::up(p.positional[0], opts));
 }
 

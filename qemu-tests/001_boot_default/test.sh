@@ -19,7 +19,7 @@ fi
 expect_line "$LOG" "info keel-init: starting in the initramfs"
 expect_line "$LOG" "info keel-init: starting in the real root"
 expect_line "$LOG" "info keel-init: /usr is read-only"
-expect_line "$LOG" "info hello: Hello from Keel! container hello is PID 1 in its namespace, memory.max=67108864 pids.max=32 seccomp=2 capeff=00000000a80425fb"
+expect_line "$LOG" "info hello: Hello from Keel! container hello is PID 1 in its namespace, memory.max=67108864 pids.max=32 seccomp=2 capeff=00000000a80425fb rootfs=overlay"
 expect_line "$LOG" "info keel-init: powering off"
 expect_line "$LOG" "reboot: Power down"
 reject_line "$LOG" "Kernel panic"

@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "digest.hpp"
+#include "keel/common/sys.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -39,6 +41,8 @@ using WritePtr = std::unique_ptr<archive, decltype(&archive_write_free)>;
 
 constexpr std::string_view kWhiteout = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
+// Kernel Documentation/filesystems/overlayfs.rst "Whiteouts and opaque directories".
+constexpr const char* kOverlayOpaqueXattr = "trusted.overlay.opaque";
 
 // The first component of rel_dir (below dest) that is a symlink, or "" if none.
 // Writing or deleting below such a component would follow it, possibly out of dest.
@@ -158,18 +162,22 @@ Error UncompressedStream::explain(std::string what) const {
 
 class LayerApplier {
  public:
-  LayerApplier(std::string dest, const UnpackOptions& opts)
-      : m_dest(std::move(dest)), m_opts(opts) {}
+  LayerApplier(std::string dest, const UnpackOptions& opts, Whiteouts whiteouts)
+      : m_dest(std::move(dest)), m_opts(opts), m_whiteouts(whiteouts) {}
   Result<void> apply(UncompressedStream& in, archive* out);
 
  private:
   Result<void> whiteout(const std::string& rel);
   Result<void> opaque(const std::string& dir);
+  Result<void> overlay_whiteout(const std::string& target);
+  Result<void> overlay_opaque(const std::string& dir);
   Result<void> check_entry(archive_entry* e, const std::string& rel);
   Result<void> write_entry(UncompressedStream& in, archive* out, archive_entry* e,
                            const std::string& rel);
   std::string m_dest;
   const UnpackOptions& m_opts;
+  Whiteouts m_whiteouts;
+  std::set<std::string> m_whited_out;  // overlay mode: names this layer recorded as deleted
   std::set<std::string> m_seen;  // paths written by this layer (whiteouts hide lower layers only)
 };
 
@@ -180,10 +188,35 @@ Result<void> LayerApplier::whiteout(const std::string& rel) {
   if (auto link = symlink_component(m_dest, dir); !link.empty())
     return fail_msg("whiteout " + rel + ": '" + link +
                     "' is a symlink; deleting through it could escape the rootfs");
-  if (base == kOpaque) return opaque(dir);
-  std::string target = (dir.empty() ? "" : dir + "/") + base.substr(kWhiteout.size());
+  bool overlay = m_whiteouts == Whiteouts::overlay;
+  if (base == kOpaque) return overlay ? overlay_opaque(dir) : opaque(dir);
+  std::string name = base.substr(kWhiteout.size());
+  if (name.empty() || name == "." || name == "..")
+    return fail_msg("whiteout " + rel + " names no file");
+  std::string target = (dir.empty() ? "" : dir + "/") + name;
   if (m_seen.contains(target)) return {};
-  return remove_tree(m_dest + "/" + target);
+  return overlay ? overlay_whiteout(target) : remove_tree(m_dest + "/" + target);
+}
+
+// The directory that holds a whiteout may come later in the tar, or not at all (it
+// is then implied): create it; its own entry, if any, sets its metadata later.
+Result<void> LayerApplier::overlay_whiteout(const std::string& target) {
+  std::string dir = parent_of(target);
+  if (!dir.empty()) TRY(sys::mkdir_p(m_dest + "/" + dir));
+  std::string path = m_dest + "/" + target;
+  if (::mknod(path.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0 && errno != EEXIST)
+    return fail_errno("mknod overlay whiteout " + path + " (needs CAP_MKNOD)");
+  m_whited_out.insert(target);
+  return {};
+}
+
+Result<void> LayerApplier::overlay_opaque(const std::string& dir) {
+  std::string path = dir.empty() ? m_dest : m_dest + "/" + dir;
+  TRY(sys::mkdir_p(path));
+  if (::lsetxattr(path.c_str(), kOverlayOpaqueXattr, "y", 1, 0) < 0)
+    return fail_errno(std::string("setxattr ") + kOverlayOpaqueXattr + " on " + path +
+                      " (needs CAP_SYS_ADMIN)");
+  return {};
 }
 
 // ".wh..wh..opq": the directory hides everything lower layers put in it.
@@ -253,6 +286,9 @@ Result<void> LayerApplier::write_entry(UncompressedStream& in, archive* out, arc
   if (archive_write_finish_entry(out) < ARCHIVE_WARN)
     return fail_msg(rel + ": " + archive_error_string(out));
   m_seen.insert(rel);
+  // "Delete NAME, then create directory NAME" in one layer: the new directory must
+  // hide the lower one's content, not merge with it.
+  if (m_whited_out.contains(rel) && archive_entry_filetype(e) == AE_IFDIR) TRY(overlay_opaque(rel));
   return {};
 }
 
@@ -298,7 +334,8 @@ Result<std::string> clean_entry_path(std::string_view name) {
 }
 
 Result<LayerStats> extract_layer(const std::string& blob_path, const std::string& dest,
-                                 const UnpackOptions& opts, uint64_t max_bytes) {
+                                 const UnpackOptions& opts, uint64_t max_bytes,
+                                 Whiteouts whiteouts) {
   UncompressedStream in(max_bytes);
   TRY(in.open(blob_path));
   WritePtr out(archive_write_disk_new(), archive_write_free);
@@ -307,7 +344,7 @@ Result<LayerStats> extract_layer(const std::string& blob_path, const std::string
                                                 ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK |
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-  LayerApplier applier(dest, opts);
+  LayerApplier applier(dest, opts, whiteouts);
   TRY(applier.apply(in, out.get()));
   if (archive_write_close(out.get()) != ARCHIVE_OK)
     return fail_msg(std::string("finishing extraction: ") + archive_error_string(out.get()));

@@ -18,6 +18,7 @@
 
 #include "digest.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/runtime/layer_store.hpp"
 #include "keel/runtime/oci_image.hpp"
 #include "layer.hpp"
 
@@ -148,6 +149,17 @@ Result<ImageConfig> unpack_oci_archive(const std::string& tar_path, const std::s
   TRY_CTX(layout.create(dest_rootfs), what);
   TRY_CTX(extract_layout(tar_path, layout.path(), opts), what);
   return with_context(unpack_oci_layout(layout.path(), dest_rootfs, ref, opts), what);
+}
+
+Result<StoredImage> store_oci_archive(const std::string& tar_path, const std::string& store_dir,
+                                      const std::string& ref, const UnpackOptions& opts) {
+  std::string what = "oci-archive " + tar_path;
+  TRY(sys::mkdir_p(store_dir, 0700));
+  TempLayout layout;
+  // ".layout.XXXXXX": never a 64-hex layer name, so never taken for a layer.
+  TRY_CTX(layout.create(store_dir + "/"), what);
+  TRY_CTX(extract_layout(tar_path, layout.path(), opts), what);
+  return with_context(store_oci_layout(layout.path(), store_dir, ref, opts), what);
 }
 
 }  // namespace keel::runtime

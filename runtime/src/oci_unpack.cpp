@@ -16,6 +16,7 @@
 #include "keel/runtime/oci_image.hpp"
 #include "layer.hpp"
 #include "media_types.hpp"
+#include "oci_read.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -24,12 +25,6 @@ using jsonu::json;
 
 // Manifests and configs are small; a bigger blob is a broken or hostile image.
 constexpr int64_t kMaxJsonBlob = 4 << 20;
-
-struct Descriptor {
-  std::string media_type, digest;
-  int64_t size = 0;
-  std::string path;  // blobs/sha256/<hex> inside the layout
-};
 
 // image-spec "descriptor.md": mediaType, digest and size are required.
 Result<Descriptor> parse_descriptor(const json& j, const std::string& layout,
@@ -43,13 +38,6 @@ Result<Descriptor> parse_descriptor(const json& j, const std::string& layout,
   d.size = *size;
   d.path = layout + "/blobs/sha256/" + TRY_CTX(digest_hex(d.digest), what);
   return d;
-}
-
-// A descriptor whose blob is not in the layout is named, with what points to it.
-Result<void> verify_blob(const Descriptor& d, const std::string& what) {
-  if (!sys::exists(d.path))
-    return fail_msg(what + " " + d.digest + " is missing from the layout (no " + d.path + ")");
-  return with_context(verify_blob_file(d.path, d.digest, d.size), what);
 }
 
 Result<void> check_media_type(const Descriptor& d, const char* want, const std::string& what) {
@@ -180,12 +168,7 @@ bool is_layer_type(const std::string& t) {
   return false;
 }
 
-struct Image {
-  std::string manifest_digest;
-  std::vector<Descriptor> layers;
-  std::vector<std::string> diff_ids;
-  ImageConfig config;
-};
+}  // namespace
 
 Result<Image> read_image(const std::string& layout, const std::string& ref) {
   Image img;
@@ -217,6 +200,8 @@ Result<Image> read_image(const std::string& layout, const std::string& ref) {
   return img;
 }
 
+namespace {
+
 Result<void> apply_layers(const Image& img, const std::string& dest, const UnpackOptions& opts) {
   uint64_t used = 0;
   for (size_t i = 0; i < img.layers.size(); ++i) {
@@ -236,6 +221,13 @@ Result<void> apply_layers(const Image& img, const std::string& dest, const Unpac
 }
 
 }  // namespace
+
+// A descriptor whose blob is not in the layout is named, with what points to it.
+Result<void> verify_blob(const Descriptor& d, const std::string& what) {
+  if (!sys::exists(d.path))
+    return fail_msg(what + " " + d.digest + " is missing from the layout (no " + d.path + ")");
+  return with_context(verify_blob_file(d.path, d.digest, d.size), what);
+}
 
 Result<ImageConfig> unpack_oci_layout(const std::string& layout_dir, const std::string& dest_rootfs,
                                       const std::string& ref, const UnpackOptions& opts) {

@@ -1,32 +1,92 @@
 // `keel-runtime up`: Keel's own entry point (docs/ARCHITECTURE.md "keel-runtime").
+#include <sys/mount.h>
+
 #include <filesystem>
+#include <optional>
 
 #include "keel/common/container_def.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/runtime/container.hpp"
+#include "keel/runtime/layer_store.hpp"
 #include "keel/runtime/oci_image.hpp"
 #include "keel/runtime/spec.hpp"
+#include "overlay.hpp"
 
 namespace keel::runtime {
+namespace {
+
+// An image is a layout directory <images>/<image>, or else an oci-archive
+// <images>/<image>.tar (what `skopeo copy ... oci-archive:` writes).
+struct ImageSource {
+  std::string path;
+  bool archive = false;
+};
+
+ImageSource find_image(const UpOptions& opts, const std::string& image) {
+  std::string layout = opts.images_dir + "/" + image;
+  std::string archive = layout + ".tar";
+  if (!sys::is_dir(layout) && sys::exists(archive)) return {archive, true};
+  return {layout, false};
+}
+
+struct Rootfs {
+  ImageConfig config;
+  std::optional<OverlayMount> overlay;  // unmounted when the Rootfs goes away
+};
+
+// A fresh bundle every start: a container never sees a previous run's writes. A
+// runtime that was killed may have left its overlay mounted: detach it first, or
+// removing the bundle would delete through it.
+Result<void> fresh_bundle(const std::string& bundle) {
+  ::umount2((bundle + "/rootfs").c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+  std::error_code ec;
+  std::filesystem::remove_all(bundle, ec);
+  if (ec) return fail(Error::from_errno("removing old bundle " + bundle, ec.value()));
+  return sys::mkdir_p(bundle, 0700);
+}
+
+Result<Rootfs> copy_rootfs(const ImageSource& src, const std::string& bundle) {
+  auto config = TRY(src.archive ? unpack_oci_archive(src.path, bundle + "/rootfs")
+                                : unpack_oci_layout(src.path, bundle + "/rootfs"));
+  return Rootfs{std::move(config), std::nullopt};
+}
+
+// Image errors (digests, hostile layers, too many layers) fail the start; only a
+// missing or refusing overlayfs falls back to the copy.
+Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
+                              const UpOptions& opts) {
+  auto warn = [&](const Error& e) {
+    if (opts.warn)
+      opts.warn("no overlayfs (" + e.message() + "): copying the image into " + bundle +
+                "/rootfs instead");
+  };
+  if (auto ok = ensure_overlayfs(); !ok) {
+    warn(ok.error());
+    return copy_rootfs(src, bundle);
+  }
+  auto stored = TRY(src.archive ? store_oci_archive(src.path, opts.layers_dir)
+                                : store_oci_layout(src.path, opts.layers_dir));
+  for (const char* d : {"/upper", "/work", "/rootfs"}) TRY(sys::mkdir_p(bundle + d, 0755));
+  auto mount = OverlayMount::mount(stored.layer_dirs, bundle + "/upper", bundle + "/work",
+                                   bundle + "/rootfs");
+  if (!mount) {
+    warn(mount.error());
+    return copy_rootfs(src, bundle);
+  }
+  return Rootfs{std::move(stored.config), std::move(*mount)};
+}
+
+}  // namespace
 
 Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   auto def = TRY(parse_container_def(definition_path));
   std::string bundle = opts.state_dir + "/" + def.name;
-  // A fresh bundle every start: a container never sees a previous run's writes.
-  std::error_code ec;
-  std::filesystem::remove_all(bundle, ec);
-  if (ec) return fail(Error::from_errno("removing old bundle " + bundle, ec.value()));
-  TRY(sys::mkdir_p(bundle, 0700));
-  // An image is a layout directory <images>/<image>, or else an oci-archive
-  // <images>/<image>.tar (what `skopeo copy ... oci-archive:` writes).
-  std::string layout = opts.images_dir + "/" + def.image;
-  std::string archive = layout + ".tar";
-  bool use_archive = !sys::is_dir(layout) && sys::exists(archive);
-  auto image =
-      TRY_CTX(use_archive ? unpack_oci_archive(archive, bundle + "/rootfs")
-                          : unpack_oci_layout(layout, bundle + "/rootfs"),
-              "container " + def.name + ": unpacking image " + (use_archive ? archive : layout));
-  auto json = TRY_CTX(make_spec_json(image, def), "container " + def.name);
+  TRY(fresh_bundle(bundle));
+  auto src = find_image(opts, def.image);
+  auto rootfs = TRY_CTX(opts.rootfs == RootfsMode::overlay ? overlay_rootfs(src, bundle, opts)
+                                                           : copy_rootfs(src, bundle),
+                        "container " + def.name + ": unpacking image " + src.path);
+  auto json = TRY_CTX(make_spec_json(rootfs.config, def), "container " + def.name);
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));

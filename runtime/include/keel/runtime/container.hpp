@@ -2,9 +2,11 @@
 // create + start + wait, in the foreground).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "keel/common/error.hpp"
+#include "keel/runtime/layer_store.hpp"
 #include "keel/runtime/spec.hpp"
 
 namespace keel::runtime {
@@ -15,12 +17,29 @@ namespace keel::runtime {
 // (in the parent or in the cloned child) come back as Error, prefixed "container <id>".
 Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id);
 
+// How `up` builds a container's rootfs.
+enum class RootfsMode {
+  // overlayfs: the image's layers from the layer store (extracted once, shared,
+  // read-only) under a fresh per-container upper directory. Falls back to copy, with
+  // a warning, when the kernel has no overlayfs or the mount fails.
+  overlay,
+  // Every layer extracted into a fresh private directory at each start.
+  copy,
+};
+
 struct UpOptions {
   std::string images_dir = "/usr/lib/keel/images";
   std::string state_dir = "/run/keel/containers";
+  std::string layers_dir = kDefaultLayerStore;
+  RootfsMode rootfs = RootfsMode::overlay;
+  // Told, in one line, why the overlay rootfs was not possible. May be empty.
+  std::function<void(const std::string&)> warn;
 };
 
-// `keel-runtime up`: definition -> fresh bundle <state>/<name>/{rootfs,config.json} -> run.
+// `keel-runtime up`: definition -> fresh bundle <state>/<name>/{config.json, rootfs,
+// upper, work} -> run. With RootfsMode::overlay the rootfs is an overlay mounted
+// at <state>/<name>/rootfs for the container's lifetime and unmounted when it exits;
+// upper keeps the container's writes until the next start wipes them.
 Result<int> up(const std::string& definition_path, const UpOptions& opts);
 
 }  // namespace keel::runtime
