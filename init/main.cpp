@@ -38,7 +38,7 @@ bool parse_supervise_args(int argc, char** argv, keel::init::SupervisorConfig& c
     } else if (a == "--runtime" && has_value) {
       config.runtime = argv[++i];
     } else if (a == "--grace-ms" && has_value) {
-      config.grace = std::chrono::milliseconds(std::atoi(argv[++i]));
+      config.grace_override = std::chrono::milliseconds(std::atoi(argv[++i]));
     } else if (a == "--shutdown-when-done") {
       config.shutdown_when_done = keel::init::ShutdownAction::poweroff;
     } else {

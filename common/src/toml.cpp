@@ -119,6 +119,43 @@ Result<std::optional<uint64_t>> TomlDoc::get_size(const toml::table& t,
                                       key)));
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr == text.data()) return std::nullopt;
+  std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
+  uint64_t ms_per_unit = 0;
+  if (unit == "ms")
+    ms_per_unit = 1;
+  else if (unit == "s")
+    ms_per_unit = 1000;
+  else if (unit == "m")
+    ms_per_unit = 60'000;
+  else if (unit == "h")
+    ms_per_unit = 3'600'000;
+  else
+    return std::nullopt;
+  // A day is far beyond any grace period or interval Keel waits for.
+  constexpr uint64_t kMaxMs = 24ull * 3'600'000;
+  if (value > kMaxMs / ms_per_unit) return std::nullopt;
+  return std::chrono::milliseconds(value * ms_per_unit);
+}
+
+Result<std::optional<std::chrono::milliseconds>> TomlDoc::get_duration(const toml::table& t,
+                                                                       std::string_view key) const {
+  using Out = std::optional<std::chrono::milliseconds>;
+  const toml::node* n = t.get(key);
+  if (!n) return Out{};
+  if (n->is_integer() && n->as_integer()->get() >= 0 && n->as_integer()->get() <= 86'400)
+    return Out(std::chrono::seconds(n->as_integer()->get()));
+  if (auto s = n->value<std::string>()) {
+    if (auto v = parse_duration(*s)) return Out(*v);
+  }
+  return fail(error_at(n, fmt::format("'{}' must be a duration of at most a day: seconds as an "
+                                      "integer, or a string like \"500ms\", \"10s\" or \"2m\"",
+                                      key)));
+}
+
 Result<const toml::table*> TomlDoc::get_table(const toml::table& t, std::string_view key) const {
   const toml::node* n = t.get(key);
   if (!n) return static_cast<const toml::table*>(nullptr);

@@ -54,3 +54,61 @@ TEST(ContainerDef, NameValidation) {
   EXPECT_FALSE(is_valid_container_name("-x"));
   EXPECT_FALSE(is_valid_container_name("../etc"));
 }
+
+TEST(ContainerDef, OrderingStopAndRestartMax) {
+  auto r = parse_container_def_text(R"(
+image = "b"
+restart = "on-failure"
+restart_max = 3
+after = ["net"]
+requires = ["db", "cache"]
+stop_signal = "SIGINT"
+stop_grace = "1500ms"
+ready = "exited"
+)",
+                                    "web.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->restart_max, 3u);
+  EXPECT_EQ(r->after, std::vector<std::string>{"net"});
+  EXPECT_EQ(r->required, (std::vector<std::string>{"db", "cache"}));
+  EXPECT_EQ(r->stop_signal, 2);
+  EXPECT_EQ(r->stop_grace, std::chrono::milliseconds(1500));
+  EXPECT_EQ(r->ready, ReadyWhen::exited);
+}
+
+TEST(ContainerDef, StopDefaults) {
+  auto r = parse_container_def_text("image = \"b\"\n", "a.toml");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop_signal, 15);
+  EXPECT_EQ(r->stop_grace, std::chrono::seconds(10));
+  EXPECT_FALSE(r->restart_max);
+  EXPECT_TRUE(r->after.empty());
+}
+
+TEST(ContainerDef, BadOrderingAndStopKeysNameTheLine) {
+  auto expect_error = [](const std::string& text, const std::string& what) {
+    auto r = parse_container_def_text(text, "web.toml");
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  expect_error("image = \"b\"\nrequires = [\"web\"]\n", "web.toml:2:");
+  expect_error("image = \"b\"\nafter = [\"Bad_Name\"]\n", "is not a container name");
+  expect_error("image = \"b\"\nstop_signal = \"SIGNOPE\"\n", "web.toml:2:15: stop_signal");
+  expect_error("image = \"b\"\nstop_grace = \"ten seconds\"\n", "must be a duration");
+  expect_error("image = \"b\"\nrestart = \"always\"\nrestart_max = 2\n",
+               "restart_max only applies");
+  expect_error("image = \"b\"\nrestart_max = -1\n", "between 0 and");
+  expect_error("image = \"b\"\nready = \"soon\"\n", "web.toml:2:9: ready = \"soon\"");
+  expect_error("image = \"b\"\nrestart = \"always\"\nready = \"exited\"\n",
+               "never happens with restart = \"always\"");
+}
+
+TEST(Signals, NamesAndNumbers) {
+  EXPECT_EQ(parse_signal("SIGTERM"), 15);
+  EXPECT_EQ(parse_signal("TERM"), 15);
+  EXPECT_EQ(parse_signal("9"), 9);
+  EXPECT_EQ(parse_signal("SIGUSR1"), 10);
+  EXPECT_FALSE(parse_signal("0"));
+  EXPECT_FALSE(parse_signal("SIGFOO"));
+  EXPECT_FALSE(parse_signal("15x"));
+}

@@ -36,3 +36,15 @@ TEST(Toml, ParsesSizes) {
   EXPECT_EQ(parse_size("M"), std::nullopt);
   EXPECT_EQ(parse_size("99999999999999999999G"), std::nullopt);
 }
+
+TEST(Toml, Durations) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(parse_duration("500ms"), milliseconds(500));
+  EXPECT_EQ(parse_duration("10s"), milliseconds(10'000));
+  EXPECT_EQ(parse_duration("2m"), milliseconds(120'000));
+  EXPECT_EQ(parse_duration("1h"), milliseconds(3'600'000));
+  EXPECT_FALSE(parse_duration("10"));  // a string needs its unit
+  EXPECT_FALSE(parse_duration("s"));
+  EXPECT_FALSE(parse_duration("25h"));
+  EXPECT_FALSE(parse_duration("-1s"));
+}

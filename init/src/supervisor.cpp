@@ -6,12 +6,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+
+#include <fmt/format.h>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/init/definitions.hpp"
 #include "keel/init/line_splitter.hpp"
+#include "keel/init/start_order.hpp"
 #include "keel/init/supervisor_state.hpp"
 
 namespace keel::init {
@@ -56,9 +60,13 @@ struct Supervisor::Container {
   UniqueFd out;
   EventSourcePtr io;
   EventSourcePtr restart_timer;
+  EventSourcePtr kill_timer;  // stop signal sent; SIGKILL when it fires
   LineSplitter lines;
+  std::vector<Container*> waits_for, required;  // resolved after/requires
+  bool crash_loop_reported = false;
 
-  Container(Supervisor* s, ContainerDef d) : sup(s), def(std::move(d)), tracker(def.restart) {}
+  Container(Supervisor* s, ContainerDef d)
+      : sup(s), def(std::move(d)), tracker(def.restart, def.restart_max) {}
 };
 
 Supervisor::Supervisor(SupervisorConfig config) : m_config(std::move(config)) {}
@@ -73,8 +81,21 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());
-  for (auto& def : set.defs)
-    sup->m_containers.push_back(std::make_unique<Container>(sup.get(), std::move(def)));
+  StartOrder order = resolve_start_order(set.defs);
+  for (const auto& w : order.warnings) log::warn(kLog, "{}", w);
+  for (const auto& err : order.errors) log::error(kLog, "{}", err.message());
+  // Indices of set.defs -> containers; unstartable ones are reported and left out.
+  std::vector<Container*> by_index(set.defs.size(), nullptr);
+  for (size_t i = 0; i < set.defs.size(); ++i) {
+    if (order.unstartable[i]) continue;
+    sup->m_containers.push_back(std::make_unique<Container>(sup.get(), std::move(set.defs[i])));
+    by_index[i] = sup->m_containers.back().get();
+  }
+  for (size_t i = 0; i < by_index.size(); ++i) {
+    if (!by_index[i]) continue;
+    for (size_t d : order.waits_for[i]) by_index[i]->waits_for.push_back(by_index[d]);
+    for (size_t d : order.required[i]) by_index[i]->required.push_back(by_index[d]);
+  }
   return sup;
 }
 
@@ -134,6 +155,7 @@ Result<void> Supervisor::spawn(Container& c) {
 }
 
 void Supervisor::start(Container& c) {
+  c.tracker.on_dependencies_met();
   log::info(kLog, "starting container {} ({} up {})", c.def.name, m_config.runtime,
             c.def.source_path);
   auto r = spawn(c);
@@ -143,6 +165,41 @@ void Supervisor::start(Container& c) {
   // A child that did start is reaped and judged normally; otherwise judge it here
   // like a runtime that could not be executed.
   if (c.pid < 0) on_container_exit(c, 127);
+}
+
+// A dependency is there once it runs (ready = "started"), or once it exited for
+// good with status 0 (ready = "exited", or a started one that already finished). A
+// failed `requires` dependency fails the waiter; a failed `after` one releases it.
+bool Supervisor::dependencies_met(Container& c) {
+  for (Container* d : c.waits_for) {
+    auto st = d->tracker.state();
+    if (st == ContainerState::stopped) continue;
+    if (st == ContainerState::running && d->def.ready == ReadyWhen::started) continue;
+    if (st != ContainerState::failed) return false;
+    if (std::ranges::find(c.required, d) == c.required.end()) continue;
+    log::error(kLog, "container {} not started: the container it requires, {}, failed", c.def.name,
+               d->def.name);
+    c.tracker.on_dependency_failed();
+    return false;
+  }
+  return true;
+}
+
+// Starts every waiting container whose dependencies are there. Starting or failing
+// one can release or fail others, so repeat until nothing changes.
+void Supervisor::start_ready() {
+  if (m_shutdown) return;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& c : m_containers) {
+      if (c->tracker.state() != ContainerState::waiting) continue;
+      if (dependencies_met(*c))
+        start(*c);
+      else if (c->tracker.state() == ContainerState::waiting)
+        continue;
+      changed = true;
+    }
+  }
 }
 
 void Supervisor::drain_output(Container& c, bool at_exit) {
@@ -188,6 +245,7 @@ void Supervisor::reap_children() {
     m_by_pid.erase(it);
     on_container_exit(c, exit_status_from_wait(status));
   }
+  start_ready();
   maybe_finish();
 }
 
@@ -195,15 +253,25 @@ void Supervisor::on_container_exit(Container& c, int status) {
   drain_output(c, true);
   c.pid = -1;
   c.pidfd.reset();
+  c.kill_timer.reset();
   log::info(kLog, "container {} exited with status {}", c.def.name, status);
   auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());
+  if (c.tracker.crash_looping() && !c.crash_loop_reported) {
+    // Reported once per loop; the backoff keeps it from eating the machine meanwhile.
+    log::error(kLog, "container {} is crash-looping: {} runs in a row ended within {} s",
+               c.def.name, ContainerTracker::kCrashLoopRuns,
+               std::chrono::duration_cast<std::chrono::seconds>(Backoff::kResetAfter).count());
+  }
+  c.crash_loop_reported = c.tracker.crash_looping();
   if (!delay) {
     if (!m_shutdown)
       log::info(kLog, "container {} {} (restart={})", c.def.name, to_string(c.tracker.state()),
                 to_string(c.def.restart));
     return;
   }
-  log::info(kLog, "container {} restarting in {} ms", c.def.name, delay->count());
+  log::info(kLog, "container {} restarting in {} ms (restart {}{})", c.def.name, delay->count(),
+            c.tracker.restarts() + 1,
+            c.def.restart_max ? fmt::format(" of at most {}", *c.def.restart_max) : "");
   auto timer = add_timer(*delay, &Supervisor::on_restart_timer, &c);
   if (timer) {
     c.restart_timer = std::move(*timer);
@@ -219,6 +287,7 @@ int Supervisor::on_restart_timer(sd_event_source*, uint64_t, void* ud) {
   c->restart_timer.reset();  // sd-event keeps the source alive until dispatch returns
   c->tracker.on_restart_due();
   c->sup->start(*c);
+  c->sup->start_ready();
   c->sup->maybe_finish();
   return 0;
 }
@@ -253,38 +322,43 @@ void Supervisor::begin_shutdown(ShutdownAction action) {
   m_shutdown = action;
   log::info(kLog, "shutting down ({})", to_string(action));
   for (auto& c : m_containers) {
-    if (c->tracker.state() == ContainerState::backing_off) {
+    auto st = c->tracker.state();
+    if (st == ContainerState::backing_off || st == ContainerState::waiting) {
       c->restart_timer.reset();
       c->tracker.on_stop();
     }
-    if (c->pid < 0) continue;
-    // keel-runtime forwards SIGTERM to the container's PID 1 (ARCHITECTURE.md).
-    auto r = c->pidfd ? sys::pidfd_send_signal(c->pidfd.get(), SIGTERM)
-                      : (::kill(c->pid, SIGTERM) < 0 ? fail_errno("kill") : Result<void>());
-    if (!r) log::warn(kLog, "container {}: SIGTERM: {}", c->def.name, r.error().message());
+    if (c->pid >= 0) stop(*c);
   }
-  auto timer = add_timer(m_config.grace, &Supervisor::on_grace_timer, this);
-  if (timer)
-    m_grace_timer = std::move(*timer);
-  else
-    kill_remaining();  // no grace period possible: do not wait forever
   maybe_finish();
 }
 
-void Supervisor::kill_remaining() {
-  for (auto& c : m_containers) {
-    if (c->pid < 0) continue;
-    log::warn(kLog, "container {} did not stop within {} ms; killing it", c->def.name,
-              m_config.grace.count());
-    if (c->pidfd)
-      (void)sys::pidfd_send_signal(c->pidfd.get(), SIGKILL);
-    else
-      ::kill(c->pid, SIGKILL);
+// The definition's stop signal now, SIGKILL after its grace period. keel-runtime
+// forwards the signal to the container's PID 1 (ARCHITECTURE.md).
+void Supervisor::stop(Container& c) {
+  int sig = c.def.stop_signal;
+  auto r = c.pidfd ? sys::pidfd_send_signal(c.pidfd.get(), sig)
+                   : (::kill(c.pid, sig) < 0 ? fail_errno("kill") : Result<void>());
+  if (!r) log::warn(kLog, "container {}: signal {}: {}", c.def.name, sig, r.error().message());
+  auto grace = m_config.grace_override.value_or(c.def.stop_grace);
+  auto timer = add_timer(grace, &Supervisor::on_kill_timer, &c);
+  if (timer) {
+    c.kill_timer = std::move(*timer);
+    return;
   }
+  log::error(kLog, "container {}: cannot arm the stop timer ({}); killing it now", c.def.name,
+             timer.error().message());
+  on_kill_timer(nullptr, 0, &c);
 }
 
-int Supervisor::on_grace_timer(sd_event_source*, uint64_t, void* ud) {
-  static_cast<Supervisor*>(ud)->kill_remaining();
+int Supervisor::on_kill_timer(sd_event_source*, uint64_t, void* ud) {
+  auto* c = static_cast<Container*>(ud);
+  if (c->pid < 0) return 0;
+  log::warn(kLog, "container {} did not stop within {} ms; killing it", c->def.name,
+            c->sup->m_config.grace_override.value_or(c->def.stop_grace).count());
+  if (c->pidfd)
+    (void)sys::pidfd_send_signal(c->pidfd.get(), SIGKILL);
+  else
+    ::kill(c->pid, SIGKILL);
   return 0;
 }
 
@@ -303,7 +377,7 @@ void Supervisor::maybe_finish() {
 
 Result<ShutdownAction> Supervisor::run() {
   if (m_containers.empty()) log::warn(kLog, "no container definitions found");
-  for (auto& c : m_containers) start(*c);
+  start_ready();
   maybe_finish();
   if (int r = sd_event_loop(m_event.get()); r < 0) return fail(sd_error("sd_event_loop", r));
   return m_shutdown.value_or(ShutdownAction::reboot);

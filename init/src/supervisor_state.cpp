@@ -8,6 +8,8 @@ namespace keel::init {
 
 std::string_view to_string(ContainerState s) {
   switch (s) {
+    case ContainerState::waiting:
+      return "waiting";
     case ContainerState::starting:
       return "starting";
     case ContainerState::running:
@@ -57,7 +59,9 @@ std::optional<std::chrono::milliseconds> ContainerTracker::on_exit(int exit_stat
                                                                    bool shutting_down) {
   // A spawn that failed never reached running: it counts as a zero-length run.
   auto ran_for = m_state == ContainerState::running ? now - m_started : Clock::duration{};
-  if (!shutting_down && should_restart(m_policy, exit_status)) {
+  m_short_runs = ran_for < Backoff::kResetAfter ? m_short_runs + 1 : 0;
+  bool allowed = !m_restart_max || m_restarts < *m_restart_max;
+  if (!shutting_down && allowed && should_restart(m_policy, exit_status)) {
     m_state = ContainerState::backing_off;
     return m_backoff.next(ran_for);
   }

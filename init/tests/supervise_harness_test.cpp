@@ -21,12 +21,15 @@ name=$(basename "$2" .toml)
 image=$(sed -n 's/^image *= *"\(.*\)"/\1/p' "$2")
 count="$(dirname "$0")/$name.count"
 n=$(( $(cat "$count" 2>/dev/null || echo 0) + 1 )); echo $n > "$count"
+echo "$name" >> "$(dirname "$0")/order"
 case "$image" in
   ok) echo "hello from $name"; printf "no newline"; exit 0 ;;
   fail-twice) echo "attempt $n" >&2; [ $n -ge 3 ] && exit 0; exit 1 ;;
   exit-5) echo "bye"; exit 5 ;;
   sleeper) echo "sleeping"; exec sleep 30 ;;
   stubborn) trap '' TERM; echo "ignoring SIGTERM"; sleep 3; exit 0 ;;
+  int-only) trap '' TERM; trap 'echo "got SIGINT"; exit 0' INT; echo "waiting for SIGINT"
+            sleep 10 & wait ;;
 esac
 )SH";
 
@@ -107,6 +110,67 @@ TEST_F(SuperviseHarness, SigtermStopsContainersAndKillsStubbornOnes) {
   EXPECT_TRUE(has(out, "container stubborn did not stop within 300 ms")) << out;
   EXPECT_TRUE(has(out, "container stubborn exited with status 137")) << out;
   EXPECT_FALSE(has(out, "restarting in")) << out;
+}
+
+TEST_F(SuperviseHarness, StartsInDependencyOrderAndSkipsWhatCannotStart) {
+  // Alphabetical order would be app, db, needs-failed, net, setup-fails.
+  write_text(m_dir / "usr/app.toml", "image = \"ok\"\nrestart = \"never\"\nrequires = [\"db\"]\n");
+  write_text(m_dir / "usr/db.toml",
+             "image = \"ok\"\nrestart = \"never\"\nafter = [\"net\"]\nready = \"exited\"\n");
+  write_text(m_dir / "usr/net.toml", "image = \"ok\"\nrestart = \"never\"\nready = \"exited\"\n");
+  write_text(m_dir / "usr/setup-fails.toml",
+             "image = \"exit-5\"\nrestart = \"never\"\nready = \"exited\"\n");
+  write_text(m_dir / "usr/needs-failed.toml", "image = \"ok\"\nrequires = [\"setup-fails\"]\n");
+  write_text(m_dir / "usr/orphan.toml", "image = \"ok\"\nrequires = [\"ghost\"]\n");
+  RunResult r = run("timeout -s KILL 20 " + supervise("--shutdown-when-done"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  std::string order = keel::init::test::read_text(m_dir / "bin/order");
+  // setup-fails waits for nobody, so it may come anywhere; the chain may not.
+  auto at = [&](const std::string& name) { return order.find(name + "\n"); };
+  ASSERT_NE(at("app"), std::string::npos) << order;
+  EXPECT_LT(at("net"), at("db")) << order;
+  EXPECT_LT(at("db"), at("app")) << order;
+  EXPECT_EQ(order.find("needs-failed"), std::string::npos) << order;
+  EXPECT_EQ(order.find("orphan"), std::string::npos) << order;
+  EXPECT_TRUE(has(out,
+                  "container needs-failed not started: the container it requires, "
+                  "setup-fails, failed"))
+      << out;
+  EXPECT_TRUE(has(out, "container orphan (" + (m_dir / "usr/orphan.toml") +
+                           "): not started: it requires 'ghost', which is not defined"))
+      << out;
+}
+
+TEST_F(SuperviseHarness, CrashLoopIsReportedAndRestartMaxEndsIt) {
+  write_text(m_dir / "usr/crasher.toml",
+             "image = \"exit-5\"\nrestart = \"on-failure\"\nrestart_max = 5\n");
+  write_text(m_dir / "usr/steady.toml", "image = \"ok\"\nrestart = \"never\"\n");
+  RunResult r = run("timeout -s KILL 20 " + supervise("--shutdown-when-done"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "container crasher restarting in 1600 ms (restart 5 of at most 5)")) << out;
+  EXPECT_FALSE(has(out, "(restart 6")) << out;
+  EXPECT_TRUE(has(out,
+                  "error keel-init: container crasher is crash-looping: 5 runs in a row "
+                  "ended within 10 s"))
+      << out;
+  EXPECT_TRUE(has(out, "container crasher failed (restart=on-failure)")) << out;
+  EXPECT_EQ(keel::init::test::read_text(m_dir / "bin/crasher.count"), "6\n");
+  EXPECT_TRUE(has(out, "info steady: hello from steady")) << out;
+}
+
+TEST_F(SuperviseHarness, EachContainerGetsItsStopSignalAndGrace) {
+  write_text(m_dir / "usr/polite.toml",
+             "image = \"int-only\"\nstop_signal = \"SIGINT\"\nstop_grace = \"5s\"\n");
+  write_text(m_dir / "usr/stubborn.toml", "image = \"stubborn\"\nstop_grace = \"200ms\"\n");
+  RunResult r = run("timeout -s KILL 20 timeout --preserve-status -s TERM 1 " + supervise(""));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "info polite: got SIGINT")) << out;
+  EXPECT_TRUE(has(out, "container polite exited with status 0")) << out;
+  EXPECT_FALSE(has(out, "container polite did not stop")) << out;
+  EXPECT_TRUE(has(out, "container stubborn did not stop within 200 ms")) << out;
 }
 
 TEST_F(SuperviseHarness, MissingRuntimeIsReported) {

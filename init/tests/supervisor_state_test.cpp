@@ -42,6 +42,8 @@ TEST(ExitStatus, FromWaitStatus) {
 TEST(Tracker, OnFailureBacksOffThenFails) {
   ContainerTracker t(RestartPolicy::on_failure);
   auto now = Clock::now();
+  EXPECT_EQ(t.state(), ContainerState::waiting);
+  t.on_dependencies_met();
   EXPECT_EQ(t.state(), ContainerState::starting);
   t.on_spawned(now);
   EXPECT_EQ(t.state(), ContainerState::running);
@@ -82,4 +84,46 @@ TEST(Tracker, SpawnFailureIsAZeroLengthRun) {
   EXPECT_EQ(t.on_exit(127, Clock::now(), false), 100ms);
   t.on_restart_due();
   EXPECT_EQ(t.on_exit(127, Clock::now(), false), 200ms);
+}
+
+TEST(Tracker, StartsWaitingForDependencies) {
+  ContainerTracker t(RestartPolicy::always);
+  EXPECT_EQ(t.state(), ContainerState::waiting);
+  EXPECT_FALSE(t.settled());
+  t.on_dependency_failed();
+  EXPECT_EQ(t.state(), ContainerState::failed);
+  EXPECT_TRUE(t.settled());
+}
+
+TEST(Tracker, RestartMaxGivesUp) {
+  ContainerTracker t(RestartPolicy::on_failure, 2);
+  auto now = Clock::now();
+  t.on_dependencies_met();
+  for (int i = 0; i < 2; ++i) {
+    t.on_spawned(now);
+    ASSERT_TRUE(t.on_exit(1, now + 1s, false)) << "restart " << i;
+    t.on_restart_due();
+  }
+  EXPECT_EQ(t.restarts(), 2u);
+  t.on_spawned(now);
+  EXPECT_EQ(t.on_exit(1, now + 1s, false), std::nullopt);
+  EXPECT_EQ(t.state(), ContainerState::failed);
+}
+
+TEST(Tracker, CrashLoopIsFlaggedAndAHealthyRunClearsIt) {
+  ContainerTracker t(RestartPolicy::always);
+  auto now = Clock::now();
+  t.on_dependencies_met();
+  for (unsigned i = 0; i < ContainerTracker::kCrashLoopRuns; ++i) {
+    EXPECT_FALSE(t.crash_looping()) << i;
+    t.on_spawned(now);
+    now += 1s;
+    ASSERT_TRUE(t.on_exit(1, now, false));
+    t.on_restart_due();
+  }
+  EXPECT_TRUE(t.crash_looping());
+  t.on_spawned(now);
+  now += 11s;  // longer than Backoff::kResetAfter
+  EXPECT_EQ(t.on_exit(1, now, false), 100ms);
+  EXPECT_FALSE(t.crash_looping());
 }

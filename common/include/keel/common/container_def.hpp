@@ -4,6 +4,7 @@
 // build the OCI bundle. See docs/CONTAINERS.md for the format.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,12 @@
 namespace keel {
 
 enum class RestartPolicy { never, on_failure, always };
+
+// When containers that wait for this one (after/requires) may start.
+enum class ReadyWhen {
+  started,  // once its process runs
+  exited,   // once it exited with status 0: a one-shot setup step
+};
 
 struct ContainerResources {
   std::optional<uint64_t> memory_max;  // bytes -> memory.max
@@ -28,6 +35,14 @@ struct ContainerDef {
   std::vector<std::string> env;      // KEY=VALUE, added to the image's env
   std::string hostname;              // default: name
   RestartPolicy restart = RestartPolicy::on_failure;
+  // on-failure only: give up (state "failed") after this many restarts.
+  std::optional<uint32_t> restart_max;
+  // Start ordering (names of other containers). `after` only orders; `required`
+  // also orders, and the container is not started if a required one failed.
+  std::vector<std::string> after, required;
+  ReadyWhen ready = ReadyWhen::started;
+  int stop_signal = 15;                          // SIGTERM; sent first at shutdown and stop
+  std::chrono::milliseconds stop_grace{10'000};  // then SIGKILL
   ContainerResources resources;
 };
 
@@ -35,6 +50,8 @@ Result<ContainerDef> parse_container_def(const std::string& path);
 Result<ContainerDef> parse_container_def_text(std::string_view text, const std::string& path);
 
 std::string_view to_string(RestartPolicy p);
+// "SIGTERM", "TERM" or "15" -> 15; nullopt if it names no signal.
+std::optional<int> parse_signal(std::string_view text);
 // Names become cgroup and directory names: keep them to [a-z0-9-], 1..63 chars.
 bool is_valid_container_name(std::string_view name);
 

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -37,6 +38,9 @@ class TomlDoc {
                                                     std::string_view key) const;
   // Byte sizes: an integer, or a string like "64M" / "1G" (binary units).
   Result<std::optional<uint64_t>> get_size(const toml::table& t, std::string_view key) const;
+  // Durations: whole seconds as an integer, or a string like "500ms", "10s", "2m".
+  Result<std::optional<std::chrono::milliseconds>> get_duration(const toml::table& t,
+                                                                std::string_view key) const;
   Result<const toml::table*> get_table(const toml::table& t, std::string_view key) const;
 
   // Typos are the most common config bug: reject keys nobody reads.
@@ -52,5 +56,7 @@ class TomlDoc {
 
 // Parse "64M"-style sizes; exposed for tests.
 std::optional<uint64_t> parse_size(std::string_view text);
+// Parse "500ms" / "10s" / "2m" / "1h"; exposed for tests.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 }  // namespace keel

@@ -1,7 +1,8 @@
 // The container supervisor: one sd-event loop (sd-event(3)) that starts
 // `keel-runtime up <definition>` per container, logs each output line as
 // "<container>: <line>", reaps every child (PID 1 inherits orphans), restarts per
-// policy with backoff, and stops everything in order when asked to shut down.
+// policy with backoff, starts containers after the ones they wait for (after/requires),
+// and stops everything with each one's stop signal and grace period at shutdown.
 #pragma once
 
 #include <sys/types.h>
@@ -23,7 +24,8 @@ struct SupervisorConfig {
   std::vector<std::string> container_dirs;  // later directories override earlier ones
   std::string runtime = "/usr/bin/keel-runtime";
   std::optional<ShutdownAction> shutdown_when_done;
-  std::chrono::milliseconds grace{10'000};  // SIGTERM -> SIGKILL
+  // Stop signal -> SIGKILL for every container; unset: each definition's stop_grace.
+  std::optional<std::chrono::milliseconds> grace_override;
 };
 
 struct EventDeleter {
@@ -56,7 +58,9 @@ class Supervisor {
   void reap_children();
   void on_container_exit(Container& c, int status);
   void begin_shutdown(ShutdownAction action);
-  void kill_remaining();
+  void stop(Container& c);
+  void start_ready();
+  bool dependencies_met(Container& c);
   void maybe_finish();
   Result<EventSourcePtr> add_timer(std::chrono::milliseconds delay, sd_event_time_handler_t handler,
                                    void* userdata);
@@ -64,7 +68,7 @@ class Supervisor {
   static int on_signal(sd_event_source* s, const struct signalfd_siginfo* si, void* ud);
   static int on_output(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_restart_timer(sd_event_source* s, uint64_t usec, void* ud);
-  static int on_grace_timer(sd_event_source* s, uint64_t usec, void* ud);
+  static int on_kill_timer(sd_event_source* s, uint64_t usec, void* ud);
 
   SupervisorConfig m_config;
   std::unique_ptr<sd_event, EventDeleter> m_event;
@@ -72,7 +76,6 @@ class Supervisor {
   std::vector<std::unique_ptr<Container>> m_containers;
   std::map<pid_t, Container*> m_by_pid;
   std::optional<ShutdownAction> m_shutdown;
-  EventSourcePtr m_grace_timer;
 };
 
 }  // namespace keel::init

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -13,9 +14,10 @@ namespace keel::init {
 
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC, like sd-event's timers
 
-//   starting -> running -> (exit) -> backing_off -> starting ...
-//                                 -> stopped (exit 0 or shutdown) | failed
-enum class ContainerState { starting, running, backing_off, stopped, failed };
+//   waiting (for after/requires) -> starting -> running -> (exit) -> backing_off -> starting ...
+//                                                            -> stopped (exit 0 or shutdown) |
+//                                                            failed
+enum class ContainerState { waiting, starting, running, backing_off, stopped, failed };
 std::string_view to_string(ContainerState s);
 
 // Exponential backoff: 100 ms, doubling, capped at 30 s; a run that lasted at least
@@ -38,7 +40,12 @@ bool should_restart(RestartPolicy policy, int exit_status);
 
 class ContainerTracker {
  public:
-  explicit ContainerTracker(RestartPolicy policy) : m_policy(policy) {}
+  // Consecutive runs shorter than Backoff::kResetAfter that make a crash loop.
+  static constexpr unsigned kCrashLoopRuns = 5;
+
+  explicit ContainerTracker(RestartPolicy policy,
+                            std::optional<uint32_t> restart_max = std::nullopt)
+      : m_policy(policy), m_restart_max(restart_max) {}
 
   ContainerState state() const { return m_state; }
   // Settled: exited and will not be started again.
@@ -46,18 +53,31 @@ class ContainerTracker {
     return m_state == ContainerState::stopped || m_state == ContainerState::failed;
   }
 
+  unsigned restarts() const { return m_restarts; }
+  // It keeps dying young (kCrashLoopRuns short runs in a row); a healthy run clears it.
+  bool crash_looping() const { return m_short_runs >= kCrashLoopRuns; }
+
+  // Its dependencies are there (or it has none): start it now.
+  void on_dependencies_met() { m_state = ContainerState::starting; }
+  // A container it requires failed: it will not start.
+  void on_dependency_failed() { m_state = ContainerState::failed; }
   void on_spawned(Clock::time_point now);
   // Returns the delay before the restart, or nullopt if it stays down
   // (policy says so, or the machine is shutting down).
   std::optional<std::chrono::milliseconds> on_exit(int exit_status, Clock::time_point now,
                                                    bool shutting_down);
-  void on_restart_due() { m_state = ContainerState::starting; }
+  void on_restart_due() {
+    m_state = ContainerState::starting;
+    ++m_restarts;
+  }
   // Shutdown while waiting for a restart: do not start it again.
   void on_stop() { m_state = ContainerState::stopped; }
 
  private:
   RestartPolicy m_policy;
-  ContainerState m_state = ContainerState::starting;
+  std::optional<uint32_t> m_restart_max;
+  ContainerState m_state = ContainerState::waiting;
+  unsigned m_restarts = 0, m_short_runs = 0;
   Clock::time_point m_started{};
   Backoff m_backoff;
 };
