@@ -23,6 +23,7 @@ void usage() {
       "usage: keel-init                 (as PID 1: initramfs or real-root stage)\n"
       "       keel-init supervise --containers DIR [--containers DIR2 ...]\n"
       "                 --runtime PATH [--shutdown-when-done] [--grace-ms N]\n"
+      "                 [--control SOCKET] [--log-dir DIR]\n"
       "       keel-init --version\n",
       stderr);
 }
@@ -39,6 +40,10 @@ bool parse_supervise_args(int argc, char** argv, keel::init::SupervisorConfig& c
       config.runtime = argv[++i];
     } else if (a == "--grace-ms" && has_value) {
       config.grace_override = std::chrono::milliseconds(std::atoi(argv[++i]));
+    } else if (a == "--control" && has_value) {
+      config.control_socket = argv[++i];
+    } else if (a == "--log-dir" && has_value) {
+      config.log_dir = argv[++i];
     } else if (a == "--shutdown-when-done") {
       config.shutdown_when_done = keel::init::ShutdownAction::poweroff;
     } else {

@@ -11,6 +11,9 @@ namespace {
 int g_fd = 2;
 bool g_timestamps = false;
 Level g_min = Level::info;
+Sink g_sink = nullptr;
+void* g_sink_data = nullptr;
+}  // namespace
 
 std::string_view level_name(Level l) {
   switch (l) {
@@ -25,7 +28,11 @@ std::string_view level_name(Level l) {
   }
   return "?";
 }
-}  // namespace
+
+void set_sink(Sink sink, void* userdata) {
+  g_sink = sink;
+  g_sink_data = userdata;
+}
 
 void set_fd(int fd) {
   g_fd = fd;
@@ -49,6 +56,7 @@ void write(Level level, std::string_view component, std::string_view message) {
   // One write() per line so concurrent writers to the console do not interleave
   // mid-line; a short write to a console is not worth retrying at this level.
   [[maybe_unused]] auto n = ::write(g_fd, line.data(), line.size());
+  if (g_sink) g_sink(g_sink_data, level, component, message);
 }
 
 }  // namespace keel::log

@@ -127,7 +127,11 @@ void run_real_root_stage() {
       .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
       .runtime = "/usr/bin/keel-runtime",
       .shutdown_when_done = cmd.shutdown_when_done,
+      .control_socket = "/run/keel/control.sock",
+      .log_dir = "/var/log/keel",
   };
+  if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
+    log::error(kLog, "{} (keelctl will not work)", r.error().message());
   auto sup = Supervisor::create(std::move(config));
   if (!sup) emergency("starting the supervisor: " + sup.error().message(), cmd.panic_reboot);
   auto action = (*sup)->run();

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "keel/init/line_splitter.hpp"
 #include "keel/init/start_order.hpp"
 #include "keel/init/supervisor_state.hpp"
+#include "supervisor_container.hpp"
 
 namespace keel::init {
 
@@ -51,26 +53,26 @@ Error sd_error(std::string_view what, int r) {
 
 }  // namespace
 
-struct Supervisor::Container {
-  Supervisor* sup = nullptr;
-  ContainerDef def;
-  ContainerTracker tracker;
-  pid_t pid = -1;
-  UniqueFd pidfd;
-  UniqueFd out;
-  EventSourcePtr io;
-  EventSourcePtr restart_timer;
-  EventSourcePtr kill_timer;  // stop signal sent; SIGKILL when it fires
-  LineSplitter lines;
-  std::vector<Container*> waits_for, required;  // resolved after/requires
-  bool crash_loop_reported = false;
+Supervisor::Supervisor(SupervisorConfig config)
+    : m_config(std::move(config)), m_init_log(m_config.log_dir, "keel-init") {}
 
-  Container(Supervisor* s, ContainerDef d)
-      : sup(s), def(std::move(d)), tracker(def.restart, def.restart_max) {}
-};
+Supervisor::~Supervisor() {
+  log::set_sink(nullptr, nullptr);
+}
 
-Supervisor::Supervisor(SupervisorConfig config) : m_config(std::move(config)) {}
-Supervisor::~Supervisor() = default;
+double boot_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// The init's own events (not the container lines it relays) also go to keel-init.log.
+void Supervisor::log_sink(void* ud, log::Level level, std::string_view component,
+                          std::string_view message) {
+  if (component != kLog) return;
+  static_cast<Supervisor*>(ud)->m_init_log.append(
+      fmt::format("{} {}", log::level_name(level), message), boot_seconds());
+}
 
 Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) {
   std::unique_ptr<Supervisor> sup(new Supervisor(std::move(config)));
@@ -78,6 +80,11 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   if (int r = sd_event_new(&e); r < 0) return fail(sd_error("sd_event_new", r));
   sup->m_event.reset(e);
   TRY(sup->add_signal_sources());
+  if (!sup->m_config.log_dir.empty()) {
+    if (auto r = sys::mkdir_p(sup->m_config.log_dir, 0750); !r)
+      log::error(kLog, "log directory: {} (logs stay in memory)", r.error().message());
+  }
+  log::set_sink(&Supervisor::log_sink, sup.get());
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());
@@ -88,7 +95,8 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   std::vector<Container*> by_index(set.defs.size(), nullptr);
   for (size_t i = 0; i < set.defs.size(); ++i) {
     if (order.unstartable[i]) continue;
-    sup->m_containers.push_back(std::make_unique<Container>(sup.get(), std::move(set.defs[i])));
+    sup->m_containers.push_back(
+        std::make_unique<Container>(sup.get(), std::move(set.defs[i]), sup->m_config.log_dir));
     by_index[i] = sup->m_containers.back().get();
   }
   for (size_t i = 0; i < by_index.size(); ++i) {
@@ -142,7 +150,8 @@ Result<void> Supervisor::spawn(Container& c) {
     log::warn(kLog, "container {}: {} (signals go by pid)", c.def.name, pidfd.error().message());
   c.pid = pid;
   m_by_pid[pid] = &c;
-  c.tracker.on_spawned(Clock::now());
+  c.started_at = Clock::now();
+  c.tracker.on_spawned(c.started_at);
   int fl = ::fcntl(pipe.read.get(), F_GETFL);
   if (fl < 0 || ::fcntl(pipe.read.get(), F_SETFL, fl | O_NONBLOCK) < 0)
     return fail_errno("fcntl O_NONBLOCK");
@@ -212,13 +221,18 @@ void Supervisor::drain_output(Container& c, bool at_exit) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0 && !(n < 0 && errno == EAGAIN)) at_exit = true;  // EOF or error: done
     if (n <= 0) break;
-    for (const auto& line : c.lines.feed({buf, static_cast<size_t>(n)}))
+    for (const auto& line : c.lines.feed({buf, static_cast<size_t>(n)})) {
       log::info(c.def.name, "{}", line);
+      c.log.append(line, boot_seconds());
+    }
   }
   if (!at_exit) return;  // more may come; the io source is level triggered
   // The pipe is done. A grandchild still holding it open loses the rest; the
   // runtime owns its children.
-  if (auto rest = c.lines.flush()) log::info(c.def.name, "{}", *rest);
+  if (auto rest = c.lines.flush()) {
+    log::info(c.def.name, "{}", *rest);
+    c.log.append(*rest, boot_seconds());
+  }
   c.io.reset();
   c.out.reset();
 }
@@ -254,8 +268,17 @@ void Supervisor::on_container_exit(Container& c, int status) {
   c.pid = -1;
   c.pidfd.reset();
   c.kill_timer.reset();
+  c.last_exit = status;
   log::info(kLog, "container {} exited with status {}", c.def.name, status);
   auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());
+  if (c.start_when_down) {  // `keelctl restart`
+    c.start_when_down = false;
+    if (!m_shutdown) {
+      c.tracker.on_manual_start();
+      start(c);
+      return;
+    }
+  }
   if (c.tracker.crash_looping() && !c.crash_loop_reported) {
     // Reported once per loop; the backoff keeps it from eating the machine meanwhile.
     log::error(kLog, "container {} is crash-looping: {} runs in a row ended within {} s",
@@ -377,6 +400,14 @@ void Supervisor::maybe_finish() {
 
 Result<ShutdownAction> Supervisor::run() {
   if (m_containers.empty()) log::warn(kLog, "no container definitions found");
+  if (!m_config.control_socket.empty()) {
+    auto handler = [this](const Json& req, ControlClient& c) { return handle_control(req, c); };
+    auto server = ControlServer::listen(m_event.get(), m_config.control_socket, handler);
+    if (server)
+      m_control = std::move(*server);
+    else  // keelctl will not work, but the containers still must run
+      log::error(kLog, "control socket: {}", server.error().message());
+  }
   start_ready();
   maybe_finish();
   if (int r = sd_event_loop(m_event.get()); r < 0) return fail(sd_error("sd_event_loop", r));

@@ -61,12 +61,31 @@ std::optional<std::chrono::milliseconds> ContainerTracker::on_exit(int exit_stat
   auto ran_for = m_state == ContainerState::running ? now - m_started : Clock::duration{};
   m_short_runs = ran_for < Backoff::kResetAfter ? m_short_runs + 1 : 0;
   bool allowed = !m_restart_max || m_restarts < *m_restart_max;
-  if (!shutting_down && allowed && should_restart(m_policy, exit_status)) {
+  if (!shutting_down && !m_user_stopped && allowed && should_restart(m_policy, exit_status)) {
     m_state = ContainerState::backing_off;
     return m_backoff.next(ran_for);
   }
-  m_state = exit_status == 0 || shutting_down ? ContainerState::stopped : ContainerState::failed;
+  bool clean = exit_status == 0 || shutting_down || m_user_stopped;
+  m_state = clean ? ContainerState::stopped : ContainerState::failed;
   return std::nullopt;
+}
+
+}  // namespace keel::init
+
+namespace keel::init {
+
+void ContainerTracker::on_user_stop() {
+  m_user_stopped = true;
+  if (m_state == ContainerState::backing_off || m_state == ContainerState::waiting)
+    m_state = ContainerState::stopped;
+}
+
+void ContainerTracker::on_manual_start() {
+  m_user_stopped = false;
+  m_restarts = 0;
+  m_short_runs = 0;
+  m_backoff = Backoff{};
+  m_state = ContainerState::starting;
 }
 
 }  // namespace keel::init

@@ -127,3 +127,17 @@ TEST(Tracker, CrashLoopIsFlaggedAndAHealthyRunClearsIt) {
   EXPECT_EQ(t.on_exit(1, now, false), 100ms);
   EXPECT_FALSE(t.crash_looping());
 }
+
+TEST(Tracker, UserStopKeepsItDownAndManualStartResets) {
+  ContainerTracker t(RestartPolicy::always, std::nullopt);
+  auto now = Clock::now();
+  t.on_dependencies_met();
+  t.on_spawned(now);
+  t.on_user_stop();
+  EXPECT_EQ(t.on_exit(143, now + 1s, false), std::nullopt);
+  EXPECT_EQ(t.state(), ContainerState::stopped);
+  t.on_manual_start();
+  EXPECT_EQ(t.state(), ContainerState::starting);
+  t.on_spawned(now + 2s);
+  EXPECT_EQ(t.on_exit(1, now + 3s, false), 100ms);  // policy applies again, backoff reset
+}

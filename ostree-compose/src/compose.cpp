@@ -60,7 +60,7 @@ Result<void> shape_tree(Run& r) {
 }
 
 Result<void> install_keel(Run& r) {
-  for (const char* bin : {"keel-init", "keel-runtime"}) {
+  for (const char* bin : {"keel-init", "keel-runtime", "keelctl"}) {
     std::string src = r.opts.binaries + "/" + bin;
     if (!fs::exists(src))
       return fail_msg(

@@ -16,6 +16,13 @@ void set_boot_timestamps(bool on);  // "[    1.234567] " prefix
 void set_min_level(Level level);
 void write(Level level, std::string_view component, std::string_view message);
 
+// Also hands every line that passes the level to `sink` (keel-init keeps its own
+// events in a rotated file this way). One sink; nullptr removes it.
+using Sink = void (*)(void* userdata, Level level, std::string_view component,
+                      std::string_view message);
+void set_sink(Sink sink, void* userdata);
+std::string_view level_name(Level level);
+
 template <class... A>
 void debug(std::string_view c, fmt::format_string<A...> f, A&&... a) {
   write(Level::debug, c, fmt::format(f, std::forward<A>(a)...));

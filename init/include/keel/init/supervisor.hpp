@@ -16,7 +16,11 @@
 #include <vector>
 
 #include "keel/common/error.hpp"
+#include "keel/common/log.hpp"
 #include "keel/init/cmdline.hpp"
+#include "keel/init/control.hpp"
+#include "keel/init/log_store.hpp"
+#include "keel/init/supervisor_state.hpp"
 
 namespace keel::init {
 
@@ -26,6 +30,10 @@ struct SupervisorConfig {
   std::optional<ShutdownAction> shutdown_when_done;
   // Stop signal -> SIGKILL for every container; unset: each definition's stop_grace.
   std::optional<std::chrono::milliseconds> grace_override;
+  // keelctl's socket (docs/KEELCTL.md); empty: none.
+  std::string control_socket;
+  // Rotated log files, <dir>/<container>.log and <dir>/keel-init.log; empty: memory only.
+  std::string log_dir;
 };
 
 struct EventDeleter {
@@ -60,6 +68,14 @@ class Supervisor {
   void begin_shutdown(ShutdownAction action);
   void stop(Container& c);
   void start_ready();
+  Container* find(std::string_view name);
+  Json handle_control(const Json& request, ControlClient& client);
+  Json control_status();
+  Json control_logs(const Json& request, ControlClient& client);
+  Json control_start(Container& c);
+  Json control_stop(Container& c, bool then_start);
+  static void log_sink(void* ud, log::Level level, std::string_view component,
+                       std::string_view message);
   bool dependencies_met(Container& c);
   void maybe_finish();
   Result<EventSourcePtr> add_timer(std::chrono::milliseconds delay, sd_event_time_handler_t handler,
@@ -76,6 +92,10 @@ class Supervisor {
   std::vector<std::unique_ptr<Container>> m_containers;
   std::map<pid_t, Container*> m_by_pid;
   std::optional<ShutdownAction> m_shutdown;
+  LogStore m_init_log;
+  Clock::time_point m_started_at = Clock::now();
+  // Declared last: destroyed first, while the log stores its followers use still exist.
+  std::unique_ptr<ControlServer> m_control;
 };
 
 }  // namespace keel::init

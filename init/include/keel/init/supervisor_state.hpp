@@ -72,12 +72,17 @@ class ContainerTracker {
   }
   // Shutdown while waiting for a restart: do not start it again.
   void on_stop() { m_state = ContainerState::stopped; }
+  // `keelctl stop`: once it exits it stays down, whatever the policy says.
+  void on_user_stop();
+  // `keelctl start` of a settled container: a fresh start, backoff and counts reset.
+  void on_manual_start();
 
  private:
   RestartPolicy m_policy;
   std::optional<uint32_t> m_restart_max;
   ContainerState m_state = ContainerState::waiting;
   unsigned m_restarts = 0, m_short_runs = 0;
+  bool m_user_stopped = false;
   Clock::time_point m_started{};
   Backoff m_backoff;
 };

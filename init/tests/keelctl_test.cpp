@@ -1,0 +1,246 @@
+// keelctl's argument parsing and formatting, and keelctl driving a real keel-init
+// (supervise mode, fake runtime) over its control socket.
+#include "keel/init/keelctl.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "temp_dir.hpp"
+
+using namespace keel::init;
+using keel::init::test::read_text;
+using keel::init::test::TempDir;
+using keel::init::test::write_text;
+
+TEST(KeelctlArgs, BuildsRequests) {
+  auto s = parse_keelctl_args({"--json", "status"});
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_TRUE(s->json);
+  EXPECT_EQ(s->request, (Json{{"method", "status"}}));
+  EXPECT_EQ(s->socket, kDefaultControlSocket);
+  auto l = parse_keelctl_args({"logs", "-f", "-n", "5", "web", "--socket", "/tmp/s"});
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(l->request,
+            (Json{{"method", "logs"}, {"name", "web"}, {"lines", 5}, {"follow", true}}));
+  EXPECT_EQ(l->socket, "/tmp/s");
+  auto r = parse_keelctl_args({"restart", "db"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->request, (Json{{"method", "restart"}, {"name", "db"}}));
+}
+
+TEST(KeelctlArgs, RejectsNonsense) {
+  EXPECT_FALSE(parse_keelctl_args({}));
+  EXPECT_FALSE(parse_keelctl_args({"stop"}));
+  EXPECT_FALSE(parse_keelctl_args({"stop", "a", "b"}));
+  EXPECT_FALSE(parse_keelctl_args({"status", "extra"}));
+  EXPECT_FALSE(parse_keelctl_args({"frobnicate"}));
+  EXPECT_FALSE(parse_keelctl_args({"--bogus", "status"}));
+  EXPECT_FALSE(parse_keelctl_args({"logs", "-n", "x", "web"}));
+}
+
+TEST(KeelctlFormat, StatusTable) {
+  Json res = {{"containers",
+               {{{"name", "web"},
+                 {"state", "running"},
+                 {"restarts", 2},
+                 {"pid", 42},
+                 {"uptime_s", 61.4},
+                 {"last_exit", 1},
+                 {"crash_looping", false},
+                 {"health", "none"}},
+                {{"name", "bad"}, {"state", "backing-off"}, {"crash_looping", true}}}}};
+  std::string t = format_status(res);
+  EXPECT_NE(t.find("NAME"), std::string::npos) << t;
+  EXPECT_NE(t.find("web                  running             2      42      61s         1  none"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("backing-off (crash-looping)"), std::string::npos) << t;
+  EXPECT_EQ(format_status(Json::array()).find("web"), std::string::npos);  // no crash on junk
+}
+
+namespace {
+
+constexpr const char* kFakeRuntime = R"SH(#!/bin/sh
+name=$(basename "$2" .toml)
+case "$name" in
+  web) echo "web serving"; trap 'echo "web got TERM"; exit 0' TERM; while :; do sleep 1 & wait; done ;;
+  worker) echo "worker run"; trap 'exit 0' TERM; sleep 30 & wait ;;
+esac
+)SH";
+
+struct Out {
+  int status = -1;
+  std::string text;
+};
+
+Out run(const std::string& cmd) {
+  Out o;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
+  int st = ::pclose(p);
+  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+// Sends `request` as is and reads until `replies` lines came back (5 s at most).
+std::string raw_exchange(const std::string& path, const std::string& request, int replies) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return "";
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)!::write(fd, request.data(), request.size());
+  std::string got;
+  char buf[4096];
+  while (std::count(got.begin(), got.end(), '\n') < replies) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+class KeelctlLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(m_dir / "bin/keel-runtime", kFakeRuntime, 0755);
+    write_text(m_dir / "defs/web.toml", "image = \"x\"\nrestart = \"always\"\n");
+    write_text(m_dir / "defs/worker.toml", "image = \"x\"\nrestart = \"always\"\n");
+    std::string log = m_dir / "init.out";
+    std::string cmd = "exec " + std::string(KEEL_INIT_BINARY) + " supervise --containers " +
+                      (m_dir / "defs") + " --runtime " + (m_dir / "bin/keel-runtime") +
+                      " --control " + socket() + " --log-dir " + (m_dir / "logs") +
+                      " --grace-ms 2000 >" + log + " 2>&1";
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    ASSERT_EQ(::posix_spawn(&m_pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
+              0);
+    // Up to 10 s for the socket and the first output (a loaded CI machine).
+    for (int i = 0; i < 200 && !ready(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(ready()) << read_text(log);
+  }
+  void TearDown() override {
+    if (m_pid <= 0) return;
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+  bool ready() {
+    return std::filesystem::exists(socket()) &&
+           read_text(m_dir / "logs/web.log").find("web serving") != std::string::npos;
+  }
+  std::string socket() { return m_dir / "control.sock"; }
+  Out keelctl(const std::string& args) {
+    return run("timeout -s KILL 20 " + std::string(KEELCTL_BINARY) + " --socket " + socket() + " " +
+               args);
+  }
+  // Waits (bounded) for keel-init to exit; returns its exit status or -1.
+  int wait_init() {
+    for (int i = 0; i < 200; ++i) {
+      int st = 0;
+      if (::waitpid(m_pid, &st, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+  TempDir m_dir;
+  pid_t m_pid = -1;
+};
+
+}  // namespace
+
+TEST_F(KeelctlLive, StatusLogsStopStartRestartPoweroff) {
+  auto st = keelctl("status");
+  EXPECT_EQ(st.status, 0) << st.text;
+  EXPECT_NE(st.text.find("web "), std::string::npos) << st.text;
+  EXPECT_NE(st.text.find("running"), std::string::npos) << st.text;
+
+  auto js = keelctl("--json status");
+  ASSERT_EQ(js.status, 0) << js.text;
+  Json j = Json::parse(js.text, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << js.text;
+  EXPECT_EQ(j["ok"], true);
+  ASSERT_EQ(j["result"]["containers"].size(), 2u) << js.text;
+  EXPECT_EQ(j["result"]["containers"][0]["name"], "web");
+  EXPECT_EQ(j["result"]["containers"][0]["state"], "running");
+  EXPECT_TRUE(j["result"]["containers"][0]["pid"].is_number());
+
+  auto logs = keelctl("logs web");
+  EXPECT_EQ(logs.status, 0) << logs.text;
+  EXPECT_NE(logs.text.find("] web serving"), std::string::npos) << logs.text;
+  auto own = keelctl("logs keel-init");
+  EXPECT_NE(own.text.find("info starting container web"), std::string::npos) << own.text;
+
+  auto stop = keelctl("stop web");
+  EXPECT_EQ(stop.status, 0) << stop.text;
+  EXPECT_NE(stop.text.find("web: stopping"), std::string::npos) << stop.text;
+  bool stopped = false;
+  for (int i = 0; i < 100 && !stopped; ++i) {
+    stopped = keelctl("status").text.find("stopped") != std::string::npos;
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(stopped) << keelctl("status").text;
+  EXPECT_NE(read_text(m_dir / "logs/web.log").find("web got TERM"), std::string::npos);
+  // Policy "always", but a user stop keeps it down.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_NE(keelctl("status").text.find("stopped"), std::string::npos);
+
+  auto start = keelctl("start web");
+  EXPECT_EQ(start.status, 0) << start.text;
+  EXPECT_EQ(keelctl("start web").status, 1);  // already running
+  auto restart = keelctl("restart worker");
+  EXPECT_EQ(restart.status, 0) << restart.text;
+  bool restarted = false;
+  for (int i = 0; i < 100 && !restarted; ++i) {
+    auto count = read_text(m_dir / "logs/worker.log");
+    restarted = count.find("worker run") != count.rfind("worker run");
+    if (!restarted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(restarted) << read_text(m_dir / "logs/worker.log");
+
+  auto bad = keelctl("stop nosuch");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.text.find("no container named \"nosuch\""), std::string::npos) << bad.text;
+
+  EXPECT_EQ(keelctl("poweroff").status, 0);
+  EXPECT_EQ(wait_init(), 0) << read_text(m_dir / "init.out");
+  EXPECT_NE(read_text(m_dir / "logs/keel-init.log").find("shutting down (poweroff)"),
+            std::string::npos);
+}
+
+TEST_F(KeelctlLive, FollowStreamsNewLinesAndMalformedRequestsAreAnswered) {
+  // A raw client: malformed JSON gets an error reply, and the init keeps going.
+  std::string raw = raw_exchange(socket(), "not json\n{\"method\":7}\n", 2);
+  EXPECT_NE(raw.find("not a JSON object"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("has no \\\"method\\\" string"), std::string::npos) << raw;
+  // Follow: restart web so it prints again while we follow.
+  std::string cmd = "timeout -s INT 3 " + std::string(KEELCTL_BINARY) + " --socket " + socket() +
+                    " logs -f -n 1 web > " + (m_dir / "follow.out") + " 2>&1 &";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(keelctl("restart web").status, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  std::string followed = read_text(m_dir / "follow.out");
+  EXPECT_NE(followed.find("web got TERM"), std::string::npos) << followed;
+  EXPECT_NE(followed.find("web serving"), std::string::npos) << followed;
+  EXPECT_EQ(keelctl("status").status, 0);  // still answering after the follower left
+}
