@@ -18,7 +18,7 @@ constexpr std::string_view kComponent = "keel-runtime";
 constexpr const char* kUsage =
     "usage: keel-runtime run [--bundle DIR] ID\n"
     "       keel-runtime up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR]\n"
-    "                       [--rootfs overlay|copy]\n"
+    "                       [--volumes DIR] [--rootfs overlay|copy]\n"
     "       keel-runtime spec\n";
 
 int usage_error(std::string_view why) {
@@ -71,7 +71,7 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_up(const std::vector<std::string>& args) {
-  auto p = parse_args(args, {"--images", "--state", "--layers", "--rootfs"});
+  auto p = parse_args(args, {"--images", "--state", "--layers", "--volumes", "--rootfs"});
   if (!p.error.empty()) return usage_error(p.error);
   if (p.positional.size() != 1) return usage_error("up needs exactly one definition file");
   keel::runtime::UpOptions opts;
@@ -80,6 +80,8 @@ int cmd_up(const std::vector<std::string>& args) {
       if (v != "overlay" && v != "copy") return usage_error("--rootfs takes overlay or copy");
       opts.rootfs =
           v == "copy" ? keel::runtime::RootfsMode::copy : keel::runtime::RootfsMode::overlay;
+    } else if (k == "--volumes") {
+      opts.volumes_dir = v;
     } else {
       (k == "--images" ? opts.images_dir : k == "--state" ? opts.state_dir : opts.layers_dir) = v;
     }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "keel/common/sys.hpp"
@@ -87,6 +88,102 @@ Result<void> parse_stop(const TomlDoc& doc, const toml::table& t, ContainerDef& 
   return {};
 }
 
+bool is_clean_absolute(std::string_view p) {
+  if (!p.starts_with('/')) return false;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    if (p.substr(i, j - i) == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+// Capability names as Docker takes them: "NET_ADMIN" or "CAP_NET_ADMIN"; stored with
+// the prefix. Whether the kernel knows the name is checked by the runtime.
+Result<std::vector<std::string>> parse_caps(const TomlDoc& doc, const toml::table& t,
+                                            std::string_view key) {
+  auto names = TRY(doc.get_string_array(t, key));
+  for (auto& n : names) {
+    if (!n.starts_with("CAP_")) n = "CAP_" + n;
+    bool ok = n.size() > 4;
+    for (char c : n) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok)
+      return fail(doc.error_at(t.get(key), fmt::format("{}: '{}' is not a capability name "
+                                                       "(like \"NET_ADMIN\")",
+                                                       key, n)));
+  }
+  return names;
+}
+
+// [[mounts]] / [[volumes]]: an array of tables, each checked with its own position.
+Result<const toml::array*> table_array(const TomlDoc& doc, const toml::table& t,
+                                       std::string_view key) {
+  const toml::node* n = t.get(key);
+  if (!n) return static_cast<const toml::array*>(nullptr);
+  const toml::array* arr = n->as_array();
+  bool ok = arr != nullptr;
+  if (arr)
+    for (const auto& el : *arr) ok = ok && el.is_table();
+  if (!ok)
+    return fail(doc.error_at(n, fmt::format("'{}' must be an array of tables: write each as "
+                                            "[[{}]] with its keys below",
+                                            key, key)));
+  return arr;
+}
+
+Result<std::string> abs_path(const TomlDoc& doc, const toml::table& t, std::string_view key,
+                             std::string_view section) {
+  auto v = *TRY(doc.get_string(t, key, true));
+  if (!is_clean_absolute(v))
+    return fail(doc.error_at(t.get(key), fmt::format("{} {}: '{}' must be an absolute path "
+                                                     "without '..'",
+                                                     section, key, v)));
+  return v;
+}
+
+Result<void> parse_mounts(const TomlDoc& doc, const toml::table& t, ContainerDef& def) {
+  const toml::array* mounts = TRY(table_array(doc, t, "mounts"));
+  for (size_t i = 0; mounts && i < mounts->size(); ++i) {
+    const toml::table& m = *mounts->get(i)->as_table();
+    TRY(doc.reject_unknown_keys(m, "[[mounts]]", {"source", "target", "readonly"}));
+    ContainerMount cm;
+    cm.source = TRY(abs_path(doc, m, "source", "[[mounts]]"));
+    cm.target = TRY(abs_path(doc, m, "target", "[[mounts]]"));
+    cm.readonly = TRY(doc.get_bool(m, "readonly")).value_or(false);
+    def.mounts.push_back(std::move(cm));
+  }
+  const toml::array* vols = TRY(table_array(doc, t, "volumes"));
+  for (size_t i = 0; vols && i < vols->size(); ++i) {
+    const toml::table& v = *vols->get(i)->as_table();
+    TRY(doc.reject_unknown_keys(v, "[[volumes]]", {"name", "target"}));
+    ContainerVolume cv;
+    cv.name = *TRY(doc.get_string(v, "name", true));
+    if (!is_valid_container_name(cv.name))
+      return fail(doc.error_at(v.get("name"),
+                               "[[volumes]] name must be 1-63 characters of "
+                               "a-z, 0-9 and '-'"));
+    cv.target = TRY(abs_path(doc, v, "target", "[[volumes]]"));
+    def.volumes.push_back(std::move(cv));
+  }
+  return {};
+}
+
+Result<void> parse_user(const TomlDoc& doc, const toml::table& t, ContainerDef& def) {
+  auto u = TRY(doc.get_string(t, "user"));
+  if (!u) return {};
+  bool ok = !u->empty() && u->size() <= 21 && u->front() != ':' && u->back() != ':' &&
+            u->find_first_not_of("0123456789:") == std::string::npos &&
+            std::count(u->begin(), u->end(), ':') <= 1;
+  if (!ok)
+    return fail(doc.error_at(t.get("user"), fmt::format("user = \"{}\" must be numeric: "
+                                                        "\"uid\" or \"uid:gid\"",
+                                                        *u)));
+  def.user = *u;
+  return {};
+}
+
 Result<ContainerResources> parse_resources(const TomlDoc& doc, const toml::table& root) {
   ContainerResources r;
   const toml::table* t = TRY(doc.get_table(root, "resources"));
@@ -142,7 +239,8 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
   TRY(doc.reject_unknown_keys(
       t, "the container definition",
       {"image", "command", "env", "hostname", "restart", "restart_max", "after", "requires",
-       "ready", "stop_signal", "stop_grace", "resources"}));
+       "ready", "stop_signal", "stop_grace", "resources", "system", "cap_add", "cap_drop", "user",
+       "mounts", "volumes"}));
   ContainerDef def;
   def.source_path = path;
   def.name = stem_of(path);
@@ -165,6 +263,11 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
   def.required = TRY(parse_deps(doc, t, "requires", def.name));
   def.ready = TRY(parse_ready(doc, t, def.restart));
   TRY(parse_stop(doc, t, def));
+  def.system = TRY(doc.get_bool(t, "system")).value_or(false);
+  def.cap_add = TRY(parse_caps(doc, t, "cap_add"));
+  def.cap_drop = TRY(parse_caps(doc, t, "cap_drop"));
+  TRY(parse_user(doc, t, def));
+  TRY(parse_mounts(doc, t, def));
   def.resources = TRY(parse_resources(doc, t));
   return def;
 }

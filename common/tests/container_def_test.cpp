@@ -112,3 +112,53 @@ TEST(Signals, NamesAndNumbers) {
   EXPECT_FALSE(parse_signal("SIGFOO"));
   EXPECT_FALSE(parse_signal("15x"));
 }
+
+TEST(ContainerDef, SystemCapsUserMountsVolumes) {
+  auto r = parse_container_def_text(R"(
+image = "b"
+system = true
+cap_add = ["NET_ADMIN", "CAP_SYS_TIME"]
+cap_drop = ["MKNOD"]
+user = "1000:100"
+
+[[mounts]]
+source = "/run/keel"
+target = "/run/keel"
+readonly = true
+
+[[volumes]]
+name = "data"
+target = "/var/lib/app"
+)",
+                                    "admin.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->system);
+  EXPECT_EQ(r->cap_add, (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME"}));
+  EXPECT_EQ(r->cap_drop, std::vector<std::string>{"CAP_MKNOD"});
+  EXPECT_EQ(r->user, "1000:100");
+  ASSERT_EQ(r->mounts.size(), 1u);
+  EXPECT_EQ(r->mounts[0].source, "/run/keel");
+  EXPECT_TRUE(r->mounts[0].readonly);
+  ASSERT_EQ(r->volumes.size(), 1u);
+  EXPECT_EQ(r->volumes[0].name, "data");
+  EXPECT_EQ(r->volumes[0].target, "/var/lib/app");
+}
+
+TEST(ContainerDef, BadMountsVolumesCapsAndUsers) {
+  auto expect_error = [](const std::string& text, const std::string& what) {
+    auto r = parse_container_def_text("image = \"b\"\n" + text, "app.toml");
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  expect_error("[[mounts]]\nsource = \"relative\"\ntarget = \"/x\"\n",
+               "app.toml:3:10: [[mounts]] source: 'relative' must be an absolute path");
+  expect_error("[[mounts]]\nsource = \"/a/../etc\"\ntarget = \"/x\"\n", "without '..'");
+  expect_error("[[mounts]]\nsource = \"/a\"\n", "missing required key 'target'");
+  expect_error("[[mounts]]\nsource = \"/a\"\ntarget = \"/b\"\nrw = true\n", "unknown key 'rw'");
+  expect_error("mounts = [\"/a:/b\"]\n", "must be an array of tables");
+  expect_error("[[volumes]]\nname = \"Data\"\ntarget = \"/d\"\n", "name must be 1-63");
+  expect_error("cap_add = [\"net admin\"]\n", "is not a capability name");
+  expect_error("user = \"nobody\"\n", "must be numeric");
+  expect_error("user = \"1:2:3\"\n", "must be numeric");
+  expect_error("system = \"yes\"\n", "'system' must be true or false");
+}

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "capabilities.hpp"
+#include "definition_spec.hpp"
 #include "json_util.hpp"
 #include "keel/common/sys.hpp"
 #include "process_attrs.hpp"
@@ -367,7 +368,8 @@ Result<Spec> load_spec(const std::string& config_path) {
   return parse_spec(text, config_path);
 }
 
-Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def) {
+Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def,
+                                   const std::string& volumes_root) {
   std::vector<std::string> args = def.command;
   if (args.empty()) {
     args = image.entrypoint;
@@ -386,6 +388,7 @@ Result<std::string> make_spec_json(const ImageConfig& image, const keel::Contain
   spec["process"]["user"] = {{"uid", uid}, {"gid", gid}};
   spec["linux"]["resources"] = resources;
   spec["linux"]["cgroupsPath"] = "/keel/" + def.name;
+  TRY(apply_definition(spec, def, volumes_root));
   return jsonu::dump(spec, 2) + "\n";
 }
 

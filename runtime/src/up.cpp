@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "definition_spec.hpp"
 #include "keel/common/container_def.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/runtime/container.hpp"
@@ -86,7 +87,9 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   auto rootfs = TRY_CTX(opts.rootfs == RootfsMode::overlay ? overlay_rootfs(src, bundle, opts)
                                                            : copy_rootfs(src, bundle),
                         "container " + def.name + ": unpacking image " + src.path);
-  auto json = TRY_CTX(make_spec_json(rootfs.config, def), "container " + def.name);
+  auto json =
+      TRY_CTX(make_spec_json(rootfs.config, def, opts.volumes_dir), "container " + def.name);
+  TRY_CTX(create_volumes(def, opts.volumes_dir), "container " + def.name);
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));

@@ -27,6 +27,18 @@ struct ContainerResources {
   std::optional<uint64_t> pids_max;    // -> pids.max
 };
 
+// A host path bind-mounted into the container ([[mounts]]).
+struct ContainerMount {
+  std::string source, target;  // absolute, without ".."
+  bool readonly = false;
+};
+
+// Persistent storage ([[volumes]]): /var/lib/keel/volumes/<container>/<name> on the
+// host, created on first start, kept across restarts, upgrades and rollbacks.
+struct ContainerVolume {
+  std::string name, target;
+};
+
 struct ContainerDef {
   std::string name;                  // file stem; must be a valid hostname label
   std::string source_path;           // where it was read from, for messages
@@ -44,6 +56,13 @@ struct ContainerDef {
   int stop_signal = 15;                          // SIGTERM; sent first at shutdown and stop
   std::chrono::milliseconds stop_grace{10'000};  // then SIGKILL
   ContainerResources resources;
+  // A system container runs in the host's network, PID, IPC and UTS namespaces with
+  // every capability and no seccomp filter: networking, time sync, admin tools.
+  bool system = false;
+  std::vector<std::string> cap_add, cap_drop;  // "CAP_NET_ADMIN" (prefix added if missing)
+  std::string user;                            // "uid[:gid]"; empty: the image's
+  std::vector<ContainerMount> mounts;
+  std::vector<ContainerVolume> volumes;
 };
 
 Result<ContainerDef> parse_container_def(const std::string& path);

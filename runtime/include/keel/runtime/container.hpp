@@ -31,6 +31,7 @@ struct UpOptions {
   std::string images_dir = "/usr/lib/keel/images";
   std::string state_dir = "/run/keel/containers";
   std::string layers_dir = kDefaultLayerStore;
+  std::string volumes_dir = "/var/lib/keel/volumes";  // [[volumes]] live below it
   RootfsMode rootfs = RootfsMode::overlay;
   // Told, in one line, why the overlay rootfs was not possible. May be empty.
   std::function<void(const std::string&)> warn;

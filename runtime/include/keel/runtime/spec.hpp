@@ -94,8 +94,11 @@ struct Spec {
 Result<Spec> parse_spec(std::string_view json_text, const std::string& where);
 Result<Spec> load_spec(const std::string& config_path);
 
-// config.json for a Keel container: the image's config merged with the definition.
-Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def);
+// config.json for a Keel container: the image's config merged with the definition
+// (definition_spec.hpp: system containers, caps, user, mounts, volumes under
+// volumes_root).
+Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def,
+                                   const std::string& volumes_root = "/var/lib/keel/volumes");
 
 // A default config.json (like `runc spec`): runs "sh" in ./rootfs.
 std::string default_spec_json();

@@ -1,0 +1,115 @@
+#include "definition_spec.hpp"
+
+#include <sys/capability.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "capabilities.hpp"
+#include "keel/common/sys.hpp"
+
+namespace keel::runtime {
+namespace {
+
+using jsonu::json;
+
+// Every capability this kernel knows (CAP_LAST_CAP via cap_max_bits(3)).
+std::vector<std::string> all_capabilities() {
+  std::vector<std::string> out;
+  for (cap_value_t i = 0; i < cap_max_bits(); ++i) {
+    char* name = cap_to_name(i);
+    if (!name) continue;
+    std::string n = name;
+    cap_free(name);
+    if (!n.starts_with("cap_")) continue;  // unnamed numbers from a newer kernel
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::toupper(c); });
+    out.push_back(n);
+  }
+  return out;
+}
+
+json caps_json(const std::vector<std::string>& caps) {
+  return {{"bounding", caps},
+          {"effective", caps},
+          {"permitted", caps},
+          {"inheritable", json::array()},
+          {"ambient", json::array()}};
+}
+
+Result<std::vector<std::string>> adjusted_caps(const ContainerDef& def) {
+  auto caps = def.system ? all_capabilities() : default_capabilities();
+  for (const auto& n : def.cap_add) {
+    TRY_CTX(capability_from_name(n), def.source_path + ": cap_add");
+    if (std::ranges::find(caps, n) == caps.end()) caps.push_back(n);
+  }
+  for (const auto& n : def.cap_drop) {
+    TRY_CTX(capability_from_name(n), def.source_path + ": cap_drop");
+    std::erase(caps, n);
+  }
+  return caps;
+}
+
+// Host namespaces except mount (pivot_root needs its own); no seccomp filter, no
+// masked paths, writable /sys and cgroupfs: what a DHCP client or an admin shell needs.
+void make_system(json& spec) {
+  spec["linux"]["namespaces"] = json::array({{{"type", "mount"}}});
+  spec["linux"].erase("seccomp");
+  spec["linux"]["maskedPaths"] = json::array();
+  spec["linux"]["readonlyPaths"] = json::array();
+  spec.erase("hostname");  // the host's UTS namespace keeps the host's name
+  spec["process"]["noNewPrivileges"] = false;
+  for (auto& m : spec["mounts"]) {
+    const json* dest = jsonu::member(m, "destination");
+    if (!dest || (*dest != "/sys" && *dest != "/sys/fs/cgroup")) continue;
+    std::erase(m["options"].get_ref<json::array_t&>(), json("ro"));
+  }
+}
+
+Result<uint32_t> parse_id(std::string_view s) {
+  uint32_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+    return fail_msg("'" + std::string(s) + "' is not a uid/gid (0-4294967295)");
+  return v;
+}
+
+json bind_json(const std::string& source, const std::string& target, bool readonly) {
+  return {{"destination", target},
+          {"type", "bind"},
+          {"source", source},
+          {"options", {"rbind", readonly ? "ro" : "rw", "nosuid", "nodev"}}};
+}
+
+}  // namespace
+
+std::string volume_dir(const std::string& root, const ContainerDef& def, const ContainerVolume& v) {
+  return root + "/" + def.name + "/" + v.name;
+}
+
+Result<void> apply_definition(json& spec, const ContainerDef& def,
+                              const std::string& volumes_root) {
+  if (def.system) make_system(spec);
+  spec["process"]["capabilities"] = caps_json(TRY(adjusted_caps(def)));
+  if (!def.user.empty()) {
+    auto colon = def.user.find(':');
+    auto uid = TRY_CTX(parse_id(def.user.substr(0, colon)), def.source_path + ": user");
+    auto gid = colon == std::string::npos
+                   ? uid
+                   : TRY_CTX(parse_id(def.user.substr(colon + 1)), def.source_path + ": user");
+    spec["process"]["user"] = {{"uid", uid}, {"gid", gid}};
+  }
+  for (const auto& m : def.mounts)
+    spec["mounts"].push_back(bind_json(m.source, m.target, m.readonly));
+  for (const auto& v : def.volumes)
+    spec["mounts"].push_back(bind_json(volume_dir(volumes_root, def, v), v.target, false));
+  return {};
+}
+
+Result<void> create_volumes(const ContainerDef& def, const std::string& volumes_root) {
+  for (const auto& v : def.volumes)
+    TRY_CTX(sys::mkdir_p(volume_dir(volumes_root, def, v), 0755),
+            def.source_path + ": volume " + v.name);
+  return {};
+}
+
+}  // namespace keel::runtime

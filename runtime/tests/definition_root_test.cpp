@@ -1,0 +1,142 @@
+// Privileged tests of the definition fields, through `keel-runtime up` (label
+// "root"): each effect is read from inside the container. Fails when not root
+// unless KEEL_ALLOW_SKIP_ROOT=1, so CI never skips silently.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "keel/runtime/oci_image.hpp"
+#include "test_util.hpp"
+
+namespace keel::runtime {
+namespace {
+
+using test::read_text;
+using test::TempDir;
+using test::write_text;
+namespace fs = std::filesystem;
+
+struct UpResult {
+  int status = -1;
+  std::string out, err;
+};
+
+class Definitions : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) return;
+    s_dir = new TempDir();
+    std::string root = *s_dir / "rootfs";
+    fs::create_directories(root + "/bin");
+    for (const char* d : {"proc", "dev", "sys", "tmp"}) fs::create_directories(root + "/" + d);
+    fs::copy_file("/bin/busybox", root + "/bin/busybox");
+    for (const char* app : {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id"})
+      fs::create_symlink("busybox", root + "/bin/" + app);
+    ASSERT_TRUE(
+        write_oci_layout(root, ImageConfig{.cmd = {"sh"}}, *s_dir / "images/busybox", "busybox"));
+  }
+  static void TearDownTestSuite() { delete s_dir; }
+  void SetUp() override {
+    if (::geteuid() == 0) return;
+    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
+    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
+    FAIL() << "the definition tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
+  }
+
+  // Runs `script` via `keel-runtime up` with the extra definition lines.
+  static UpResult up(const std::string& name, const std::string& script, const std::string& toml) {
+    std::string def = *s_dir / ("defs/" + name + ".toml");
+    std::string quoted;
+    for (char c : script)
+      quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    write_text(def, "image = \"busybox\"\ncommand = [\"sh\", \"-c\", \"" + quoted + "\"]\n" + toml);
+    std::string out = *s_dir / "out", err = *s_dir / "err";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> args = {KEEL_RUNTIME_BINARY,
+                                     "up",
+                                     def,
+                                     "--images",
+                                     *s_dir / "images",
+                                     "--state",
+                                     *s_dir / "state",
+                                     "--layers",
+                                     *s_dir / "layers",
+                                     "--volumes",
+                                     *s_dir / "volumes"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    UpResult r;
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) return r;
+    posix_spawn_file_actions_destroy(&fa);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = read_text(out);
+    r.err = read_text(err);
+    return r;
+  }
+
+  static inline TempDir* s_dir = nullptr;
+};
+
+TEST_F(Definitions, SystemContainerSharesTheHostNetworkAndPidNamespaces) {
+  std::string host_net = fs::read_symlink("/proc/self/ns/net");
+  // In the host's PID namespace the container sees this test process by its pid.
+  std::string me = std::to_string(::getpid());
+  auto r =
+      up("sys", "readlink /proc/self/ns/net; readlink /proc/" + me + "/ns/net", "system = true\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, host_net + "\n" + host_net + "\n") << r.err;
+  auto app = up("app", "readlink /proc/self/ns/net", "");
+  ASSERT_EQ(app.status, 0) << app.err;
+  EXPECT_NE(app.out, host_net + "\n");
+}
+
+TEST_F(Definitions, CapDropMakesChownFailAndCapAddShowsInCapEff) {
+  auto r = up("caps",
+              "touch /tmp/f; chown 1:1 /tmp/f 2>/dev/null && echo chowned || echo denied; "
+              "grep CapEff /proc/self/status",
+              "cap_drop = [\"CHOWN\"]\ncap_add = [\"NET_ADMIN\"]\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("denied\n"), std::string::npos) << r.out;
+  // Docker's default set (a80425fb) minus CHOWN (bit 0) plus NET_ADMIN (bit 12).
+  EXPECT_NE(r.out.find("CapEff:\t00000000a80435fa"), std::string::npos) << r.out;
+}
+
+TEST_F(Definitions, UserRunsTheProcessAsThatUid) {
+  auto r = up("user", "id -u; id -g", "user = \"1234:567\"\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "1234\n567\n");
+}
+
+TEST_F(Definitions, ReadOnlyHostMountAndPersistentVolume) {
+  write_text(*s_dir / "hostdir/greeting", "from the host\n");
+  std::string toml = "[[mounts]]\nsource = \"" + (*s_dir / "hostdir") +
+                     "\"\ntarget = \"/host\"\nreadonly = true\n"
+                     "[[volumes]]\nname = \"data\"\ntarget = \"/data\"\n";
+  auto first = up("vol",
+                  "cat /host/greeting; touch /host/x 2>/dev/null && echo wrote || echo ro; "
+                  "echo kept > /data/state",
+                  toml);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, "from the host\nro\n");
+  EXPECT_EQ(read_text(*s_dir / "volumes/vol/data/state"), "kept\n");
+  // A second start gets a fresh rootfs but the same volume.
+  auto second = up("vol", "cat /data/state", toml);
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_EQ(second.out, "kept\n");
+}
+
+}  // namespace
+}  // namespace keel::runtime
