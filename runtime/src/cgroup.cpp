@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -101,10 +102,39 @@ Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const s
   return cg;
 }
 
+namespace {
+
+// Waits (at most `ms`) until cgroup.events says "populated 0": the kernel wakes
+// POLLPRI readers of that file on every change (cgroup-v2.rst "cgroup.events").
+bool wait_unpopulated(const std::string& path, int ms) {
+  auto fd = sys::open(path + "/cgroup.events", O_RDONLY | O_CLOEXEC);
+  if (!fd) return false;
+  for (int waited = 0;; waited += 50) {
+    char buf[256];
+    ssize_t n = ::pread(fd->get(), buf, sizeof buf - 1, 0);
+    if (n > 0 &&
+        std::string_view(buf, static_cast<size_t>(n)).find("populated 0") != std::string_view::npos)
+      return true;
+    if (waited >= ms) return false;
+    pollfd p{fd->get(), POLLPRI, 0};
+    ::poll(&p, 1, 50);
+  }
+}
+
+}  // namespace
+
+// The container's PID 1 has exited. In its own PID namespace that killed every other
+// process in it; a container sharing the host's PID namespace (a system container)
+// can leave children behind, and rmdir fails with EBUSY. Those are killed with
+// cgroup.kill (Linux 5.14), as runc does for containers without a PID namespace.
 Result<void> Cgroup::remove() {
   m_fd.reset();
   if (m_path.empty()) return {};
   std::string p = std::exchange(m_path, {});
+  if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return {};
+  if (errno != EBUSY) return fail_errno("rmdir " + p);
+  TRY_CTX(sys::write_file(p + "/cgroup.kill", "1"), "killing what is left in " + p);
+  if (!wait_unpopulated(p, 2000)) return fail_msg(p + ": processes left after cgroup.kill");
   if (::rmdir(p.c_str()) < 0 && errno != ENOENT) return fail_errno("rmdir " + p);
   return {};
 }

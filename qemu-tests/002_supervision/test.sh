@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# 002_supervision: keel-init keeps a host up while containers misbehave. A crash-looper
+# is backed off and reported, an out-of-memory container dies alone and is restarted,
+# a dependency chain starts in order, and keelctl (run from a system container)
+# reports status, logs, stops a service and powers the VM off.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+IMAGE_DIR=$1
+LOG_DIR=$2
+LOG=$LOG_DIR/serial.log
+
+keel_boot "$IMAGE_DIR" "$LOG_DIR" 300
+
+if [[ $QEMU_STATUS -ne 0 ]]; then
+  echo "FAIL: qemu exited with status $QEMU_STATUS (124/137: no poweroff within the timeout)"
+  KEEL_FAILED=1
+fi
+
+# line_of TEXT: the first line number of TEXT in the log (0 if absent).
+line_of() { grep -nF -m1 -- "$1" "$LOG" | cut -d: -f1 || true; }
+# in_order A B: A's first line comes before B's.
+in_order() {
+  local a b
+  a=$(line_of "$1"); b=$(line_of "$2")
+  if [[ -n $a && -n $b && $a -lt $b ]]; then echo "ok:   '$1' before '$2'"
+  else echo "FAIL: '$1' (line ${a:-none}) is not before '$2' (line ${b:-none})"; KEEL_FAILED=1; fi
+}
+# count_is TEXT N: TEXT appears exactly N times.
+count_is() {
+  local n
+  n=$(grep -cF -- "$1" "$LOG" || true)
+  if [[ $n -eq $2 ]]; then echo "ok:   $2 x '$1'"
+  else echo "FAIL: '$1' appears $n times, expected $2"; KEEL_FAILED=1; fi
+}
+
+# The crash-looper: backed off, reported once, never stopping the others.
+expect_line "$LOG" "info keel-init: container crashy restarting in 100 ms (restart 1)"
+expect_line "$LOG" "info keel-init: container crashy restarting in 800 ms (restart 4)"
+expect_line "$LOG" "error keel-init: container crashy is crash-looping: 5 runs in a row ended within 10 s"
+count_is "is crash-looping" 1
+
+# The memory hog: the OOM killer ends it in its own cgroup (137 = SIGKILL), twice
+# restarted, then given up on (restart_max = 2).
+expect_line "$LOG" "info hog: hog start"
+count_is "info keel-init: container hog exited with status 137" 3
+expect_line "$LOG" "info keel-init: container hog failed (restart=on-failure)"
+
+# The others never restarted: one start each.
+count_is "info keel-init: starting container steady" 1
+count_is "info keel-init: starting container chain-c" 1
+expect_line "$LOG" "info steady: steady up"
+
+# The chain: a (one-shot) -> b (one-shot, after a) -> c (requires b).
+in_order "info chain-a: step a done" "info keel-init: starting container chain-b"
+in_order "info chain-b: step b done" "info keel-init: starting container chain-c"
+expect_line "$LOG" "info chain-c: step c started"
+
+# keelctl from the admin system container.
+expect_line "$LOG" "info admin: admin: status"
+expect_line "$LOG" "info admin: NAME                 STATE        RESTARTS     PID   UPTIME LAST-EXIT  HEALTH"
+if grep -E "info admin: steady +running +0 " "$LOG" >/dev/null; then echo "ok:   status table shows steady running"
+else echo "FAIL: status table lacks 'steady running 0'"; KEEL_FAILED=1; fi
+if grep -E "info admin: crashy +backing-off \(crash-looping\)" "$LOG" >/dev/null ||
+   grep -E "info admin: crashy +starting|info admin: crashy +running" "$LOG" >/dev/null; then
+  echo "ok:   status table shows crashy"
+else echo "FAIL: status table lacks crashy's crash loop"; KEEL_FAILED=1; fi
+expect_line "$LOG" '"name":"crashy"'
+expect_line "$LOG" '"crash_looping":true'
+expect_line "$LOG" '"name":"hog","pid":null,"restart":"on-failure","restarts":2,"state":"failed"'
+expect_line "$LOG" "info admin: admin: logs"
+if grep -E "info admin: \[ *[0-9]+\.[0-9]+\] step a done" "$LOG" >/dev/null; then echo "ok:   keelctl logs chain-a"
+else echo "FAIL: keelctl logs did not print chain-a's line"; KEEL_FAILED=1; fi
+expect_line "$LOG" "info keel-init: container steady: stop requested over the control socket"
+expect_line "$LOG" "info steady: steady stopping"
+expect_line "$LOG" "info keel-init: container steady exited with status 0"
+in_order "info admin: admin: after stop" '"name":"steady","pid":null,"restart":"always","restarts":0,"state":"stopped"'
+expect_line "$LOG" "info admin: keelctl: unknown command 'nosuchverb'"
+expect_line "$LOG" "info keel-init: poweroff requested over the control socket"
+expect_line "$LOG" "info keel-init: powering off"
+expect_line "$LOG" "reboot: Power down"
+reject_line "$LOG" "Kernel panic"
+reject_line "$LOG" "error keel-runtime"
+keel_finish 002_supervision "$LOG"
