@@ -162,3 +162,12 @@ TEST(ContainerDef, BadMountsVolumesCapsAndUsers) {
   expect_error("user = \"1:2:3\"\n", "must be numeric");
   expect_error("system = \"yes\"\n", "'system' must be true or false");
 }
+
+TEST(ContainerDef, ImageMustBeAPlainName) {
+  for (const char* bad : {"\"\"", "\"../etc\"", "\"a/b\"", "\".hidden\""}) {
+    auto r = parse_container_def_text(std::string("image = ") + bad + "\n", "a.toml");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("a.toml:1:9: image must name an image"), std::string::npos)
+        << r.error().message();
+  }
+}

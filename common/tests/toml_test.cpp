@@ -48,3 +48,16 @@ TEST(Toml, Durations) {
   EXPECT_FALSE(parse_duration("25h"));
   EXPECT_FALSE(parse_duration("-1s"));
 }
+
+// toml++ 3.3.0 reached __builtin_unreachable() on this (marzer/tomlplusplus#295, found
+// by scripts/fuzz); keel/common/tomlpp.hpp makes it a plain syntax error.
+TEST(Toml, NonAsciiWhereWhitespaceIsExpectedIsASyntaxError) {
+  for (const char* text : {"image = \"a\"\n\xcc\xaa\n", "a = 1 \xc2\xa1\n", "\xe3\x83\xbb = 1\n"}) {
+    auto r = TomlDoc::parse(text, "x.toml");
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find("x.toml:"), std::string::npos) << r.error().message();
+  }
+  // Non-ASCII inside strings and comments stays fine.
+  EXPECT_TRUE(
+      TomlDoc::parse("a = \"\xc2\xa1Hola, \xd0\x9c\xd0\xb8\xd1\x80!\" # \xc2\xa7\n", "x.toml"));
+}

@@ -2,7 +2,7 @@
 // toml++ runs header-only with TOML_EXCEPTIONS=0, so nothing here throws.
 #pragma once
 
-#include <toml++/toml.h>
+#include "keel/common/tomlpp.hpp"
 
 #include <chrono>
 #include <cstdint>
