@@ -251,8 +251,9 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
                     path, def.name));
   def.image = *TRY(doc.get_string(t, "image", true));
   if (def.image.empty() || def.image.find('/') != std::string::npos || def.image.starts_with('.'))
-    return fail(doc.error_at(t.get("image"), "image must name an image the image definition "
-                                             "builds (no '/', not empty)"));
+    return fail(doc.error_at(t.get("image"),
+                             "image must name an image the image definition "
+                             "builds (no '/', not empty)"));
   def.command = TRY(doc.get_string_array(t, "command"));
   def.env = TRY(doc.get_string_array(t, "env"));
   for (const auto& e : def.env)
