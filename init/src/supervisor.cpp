@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,8 +35,26 @@ Error sd_error(std::string_view what, int r) {
   return Error::from_errno(what, -r);
 }
 
+// RLIMIT_NOFILE as keel-init found it, restored in each child (see raise_fd_limit).
+rlimit g_child_nofile{};
+
+// Each container costs the init three fds (pidfd, output pipe, log file): 1,000
+// containers pass the kernel's default soft limit of 1024. Raise the soft limit to
+// the hard one for the init only; children get the original back, because select(2)
+// users break above 1024 (systemd does the same).
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) < 0) return;
+  g_child_nofile = r;
+  if (r.rlim_cur == r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &r) < 0)
+    log::warn(kLog, "raising the open-file limit: {}", Error::from_errno("setrlimit").message());
+}
+
 // Runs in the forked child: only async-signal-safe calls until execv (signal-safety(7)).
 [[noreturn]] void exec_runtime_child(int out_fd, char* const argv[]) {
+  if (g_child_nofile.rlim_cur != 0) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);  // the mask survives execve(2)
@@ -80,6 +99,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   if (int r = sd_event_new(&e); r < 0) return fail(sd_error("sd_event_new", r));
   sup->m_event.reset(e);
   TRY(sup->add_signal_sources());
+  raise_fd_limit();
   if (!sup->m_config.log_dir.empty()) {
     if (auto r = sys::mkdir_p(sup->m_config.log_dir, 0750); !r)
       log::error(kLog, "log directory: {} (logs stay in memory)", r.error().message());
