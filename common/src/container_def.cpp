@@ -47,9 +47,11 @@ Result<void> parse_restart_max(const TomlDoc& doc, const toml::table& t, Contain
 Result<ReadyWhen> parse_ready(const TomlDoc& doc, const toml::table& t, RestartPolicy restart) {
   auto s = TRY(doc.get_string(t, "ready"));
   if (!s || *s == "started") return ReadyWhen::started;
+  if (*s == "healthy") return ReadyWhen::healthy;  // [health] presence checked by the caller
   if (*s != "exited")
     return fail(doc.error_at(t.get("ready"), fmt::format("ready = \"{}\" is not known; use "
-                                                         "\"started\" or \"exited\"",
+                                                         "\"started\", \"exited\" or "
+                                                         "\"healthy\"",
                                                          *s)));
   if (restart == RestartPolicy::always)
     return fail(doc.error_at(t.get("ready"),
@@ -170,6 +172,75 @@ Result<void> parse_mounts(const TomlDoc& doc, const toml::table& t, ContainerDef
   return {};
 }
 
+// "127.0.0.1:8080" or 8080 (then on 127.0.0.1); IPv4 literals only: the probe must
+// not depend on name resolution inside the container.
+bool parse_host_port(std::string_view text, HealthCheck& h) {
+  auto colon = text.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? "127.0.0.1" : text.substr(0, colon);
+  std::string_view port = colon == std::string_view::npos ? text : text.substr(colon + 1);
+  unsigned p = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || ptr != port.data() + port.size() || p == 0 || p > 65535) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  if (dots != 3) return false;
+  h.host = std::string(host);
+  h.port = static_cast<uint16_t>(p);
+  return true;
+}
+
+Result<void> parse_health(const TomlDoc& doc, const toml::table& root, ContainerDef& def) {
+  const toml::table* t = TRY(doc.get_table(root, "health"));
+  if (!t) return {};
+  TRY(doc.reject_unknown_keys(*t, "[health]",
+                              {"tcp", "http", "interval", "timeout", "retries", "start_period"}));
+  HealthCheck& h = def.health;
+  const toml::node* tcp = t->get("tcp");
+  const toml::node* http = t->get("http");
+  if (!tcp == !http)
+    return fail(doc.error_at(tcp ? tcp : http,
+                             "[health] needs exactly one probe: tcp = 8080 or "
+                             "http = \"http://127.0.0.1:8080/healthz\""));
+  if (tcp) {
+    h.kind = HealthCheck::Kind::tcp;
+    auto text = tcp->is_integer() ? std::to_string(tcp->as_integer()->get())
+                                  : tcp->value<std::string>().value_or("");
+    if (!parse_host_port(text, h))
+      return fail(doc.error_at(tcp, "tcp must be a port (8080) or \"IPv4:port\""));
+  } else {
+    h.kind = HealthCheck::Kind::http;
+    std::string url = http->value<std::string>().value_or("");
+    constexpr std::string_view kScheme = "http://";
+    auto slash = url.find('/', kScheme.size());
+    std::string hostport = url.substr(
+        kScheme.size(), slash == std::string::npos ? std::string::npos : slash - kScheme.size());
+    bool ok = url.starts_with(kScheme) && parse_host_port(hostport, h) &&
+              url.find_first_of(" \r\n") == std::string::npos;
+    if (!ok)
+      return fail(doc.error_at(http,
+                               "http must be a URL like \"http://127.0.0.1:8080/healthz\" "
+                               "(IPv4 address and port)"));
+    h.path = slash == std::string::npos ? "/" : url.substr(slash);
+  }
+  h.interval = TRY(doc.get_duration(*t, "interval")).value_or(h.interval);
+  h.timeout = TRY(doc.get_duration(*t, "timeout")).value_or(std::min(h.timeout, h.interval));
+  h.start_period = TRY(doc.get_duration(*t, "start_period")).value_or(h.start_period);
+  if (h.interval.count() < 100 || h.timeout.count() < 10 || h.timeout > h.interval)
+    return fail(doc.error_at(t,
+                             "[health] needs interval >= 100ms and 10ms <= timeout <= "
+                             "interval"));
+  if (auto r = TRY(doc.get_int(*t, "retries"))) {
+    if (*r < 1 || *r > 100) return fail(doc.error_at(t->get("retries"), "retries must be 1-100"));
+    h.retries = static_cast<uint32_t>(*r);
+  }
+  return {};
+}
+
 Result<void> parse_user(const TomlDoc& doc, const toml::table& t, ContainerDef& def) {
   auto u = TRY(doc.get_string(t, "user"));
   if (!u) return {};
@@ -240,7 +311,7 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
       t, "the container definition",
       {"image", "command", "env", "hostname", "restart", "restart_max", "after", "requires",
        "ready", "stop_signal", "stop_grace", "resources", "system", "cap_add", "cap_drop", "user",
-       "mounts", "volumes"}));
+       "mounts", "volumes", "health"}));
   ContainerDef def;
   def.source_path = path;
   def.name = stem_of(path);
@@ -272,6 +343,9 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
   def.cap_drop = TRY(parse_caps(doc, t, "cap_drop"));
   TRY(parse_user(doc, t, def));
   TRY(parse_mounts(doc, t, def));
+  TRY(parse_health(doc, t, def));
+  if (def.ready == ReadyWhen::healthy && def.health.kind == HealthCheck::Kind::none)
+    return fail(doc.error_at(t.get("ready"), "ready = \"healthy\" needs a [health] check"));
   def.resources = TRY(parse_resources(doc, t));
   return def;
 }

@@ -171,3 +171,40 @@ TEST(ContainerDef, ImageMustBeAPlainName) {
         << r.error().message();
   }
 }
+
+TEST(ContainerDef, HealthChecks) {
+  auto tcp = parse_container_def_text(
+      "image = \"b\"\nready = \"healthy\"\n[health]\ntcp = 8080\ninterval = \"1s\"\n", "a.toml");
+  ASSERT_TRUE(tcp) << tcp.error().message();
+  EXPECT_EQ(tcp->ready, ReadyWhen::healthy);
+  EXPECT_EQ(tcp->health.kind, HealthCheck::Kind::tcp);
+  EXPECT_EQ(tcp->health.host, "127.0.0.1");
+  EXPECT_EQ(tcp->health.port, 8080);
+  EXPECT_EQ(tcp->health.interval, std::chrono::seconds(1));
+  EXPECT_EQ(tcp->health.retries, 3u);
+  auto http = parse_container_def_text(
+      "image = \"b\"\n[health]\nhttp = \"http://10.0.0.2:81/healthz?x=1\"\nretries = 2\n",
+      "a.toml");
+  ASSERT_TRUE(http) << http.error().message();
+  EXPECT_EQ(http->health.kind, HealthCheck::Kind::http);
+  EXPECT_EQ(http->health.host, "10.0.0.2");
+  EXPECT_EQ(http->health.port, 81);
+  EXPECT_EQ(http->health.path, "/healthz?x=1");
+  EXPECT_EQ(http->health.retries, 2u);
+}
+
+TEST(ContainerDef, BadHealthChecksNameTheLine) {
+  auto expect_error = [](const std::string& text, const std::string& what) {
+    auto r = parse_container_def_text("image = \"b\"\n" + text, "a.toml");
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  expect_error("[health]\ntcp = 70000\n", "a.toml:3:7: tcp must be a port");
+  expect_error("[health]\ntcp = \"localhost:80\"\n", "tcp must be a port");
+  expect_error("[health]\nhttp = \"https://127.0.0.1:443/\"\n", "http must be a URL");
+  expect_error("[health]\nhttp = \"http://127.0.0.1/\"\n", "http must be a URL");
+  expect_error("[health]\ntcp = 1\nhttp = \"http://127.0.0.1:1/\"\n", "exactly one probe");
+  expect_error("[health]\ninterval = \"1s\"\n", "exactly one probe");
+  expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
+  expect_error("ready = \"healthy\"\n", "needs a [health] check");
+}

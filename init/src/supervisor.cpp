@@ -172,6 +172,8 @@ Result<void> Supervisor::spawn(Container& c) {
   m_by_pid[pid] = &c;
   c.started_at = Clock::now();
   c.tracker.on_spawned(c.started_at);
+  c.health.on_start(c.started_at);
+  if (c.def.health.kind != HealthCheck::Kind::none) arm_health_timer(c);
   int fl = ::fcntl(pipe.read.get(), F_GETFL);
   if (fl < 0 || ::fcntl(pipe.read.get(), F_SETFL, fl | O_NONBLOCK) < 0)
     return fail_errno("fcntl O_NONBLOCK");
@@ -204,6 +206,9 @@ bool Supervisor::dependencies_met(Container& c) {
     auto st = d->tracker.state();
     if (st == ContainerState::stopped) continue;
     if (st == ContainerState::running && d->def.ready == ReadyWhen::started) continue;
+    if (st == ContainerState::running && d->def.ready == ReadyWhen::healthy &&
+        d->health.state() == Health::healthy)
+      continue;
     if (st != ContainerState::failed) return false;
     if (std::ranges::find(c.required, d) == c.required.end()) continue;
     log::error(kLog, "container {} not started: the container it requires, {}, failed", c.def.name,
@@ -270,6 +275,13 @@ void Supervisor::reap_children() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
     if (pid <= 0) break;
+    if (auto probe = m_probes.find(pid); probe != m_probes.end()) {
+      Container& c = *probe->second;
+      m_probes.erase(probe);
+      c.probe_pid = -1;
+      on_probe_exit(c, WIFEXITED(status) ? WEXITSTATUS(status) : kProbeTimeout);
+      continue;
+    }
     auto it = m_by_pid.find(pid);
     if (it == m_by_pid.end()) {
       log::debug(kLog, "reaped orphan {}", pid);
@@ -288,6 +300,8 @@ void Supervisor::on_container_exit(Container& c, int status) {
   c.pid = -1;
   c.pidfd.reset();
   c.kill_timer.reset();
+  c.health_timer.reset();
+  c.health.on_stop();
   c.last_exit = status;
   log::info(kLog, "container {} exited with status {}", c.def.name, status);
   auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());

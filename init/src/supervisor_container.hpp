@@ -9,6 +9,7 @@
 
 #include "keel/common/container_def.hpp"
 #include "keel/common/unique_fd.hpp"
+#include "keel/init/health.hpp"
 #include "keel/init/line_splitter.hpp"
 #include "keel/init/log_store.hpp"
 #include "keel/init/supervisor.hpp"
@@ -36,9 +37,16 @@ struct Supervisor::Container {
   bool start_when_down = false;  // `keelctl restart`: start again once it has exited
   Clock::time_point started_at{};
   int last_exit = -1;  // -1: has not exited yet
+  HealthTracker health;
+  EventSourcePtr health_timer;
+  pid_t probe_pid = -1;
 
   Container(Supervisor* s, ContainerDef d, const std::string& log_dir)
-      : sup(s), def(std::move(d)), tracker(def.restart, def.restart_max), log(log_dir, def.name) {}
+      : sup(s),
+        def(std::move(d)),
+        tracker(def.restart, def.restart_max),
+        log(log_dir, def.name),
+        health(def.health) {}
 };
 
 }  // namespace keel::init

@@ -77,7 +77,7 @@ Json Supervisor::control_status() {
         {"pid", up ? Json(c->pid) : Json(nullptr)},
         {"uptime_s", up ? Json(seconds_since(c->started_at)) : Json(nullptr)},
         {"last_exit", c->last_exit >= 0 ? Json(c->last_exit) : Json(nullptr)},
-        {"health", "none"},  // no health checks configured
+        {"health", to_string(c->health.state())},
     });
   }
   return ok_reply({{"uptime_s", seconds_since(m_started_at)},

@@ -244,3 +244,61 @@ TEST_F(KeelctlLive, FollowStreamsNewLinesAndMalformedRequestsAreAnswered) {
   EXPECT_NE(followed.find("web serving"), std::string::npos) << followed;
   EXPECT_EQ(keelctl("status").status, 0);  // still answering after the follower left
 }
+
+// A health-checked service through the real supervisor: its dependent waits for it
+// to be healthy; when its check starts failing, keelctl shows it unhealthy.
+TEST(HealthLive, ReadyWhenHealthyThenUnhealthy) {
+  TempDir d;
+  uint16_t port = static_cast<uint16_t>(20000 + ::getpid() % 20000);
+  write_text(d / "www/ok", "fine\n");
+  write_text(d / "bin/keel-runtime",
+             "#!/bin/sh\nname=$(basename \"$2\" .toml)\necho \"$name\" >> " + (d / "order") +
+                 "\ncase \"$name\" in\n  web) exec /bin/busybox httpd -f -p 127.0.0.1:" +
+                 std::to_string(port) + " -h " + (d / "www") +
+                 " ;;\n  app) echo app up; exec sleep 30 ;;\nesac\n",
+             0755);
+  write_text(d / "defs/web.toml",
+             "image = \"x\"\nready = \"healthy\"\n[health]\nhttp = "
+             "\"http://127.0.0.1:" +
+                 std::to_string(port) +
+                 "/ok\"\ninterval = \"200ms\"\ntimeout = \"150ms\"\n"
+                 "retries = 2\n");
+  write_text(d / "defs/app.toml", "image = \"x\"\nrequires = [\"web\"]\n");
+  std::string sock = d / "control.sock";
+  std::string cmd = "timeout -s KILL 30 " + std::string(KEEL_INIT_BINARY) +
+                    " supervise --containers " + (d / "defs") + " --runtime " +
+                    (d / "bin/keel-runtime") + " --control " + sock + " --grace-ms 500 > " +
+                    (d / "init.out") + " 2>&1 &";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto status_of = [&]() {
+    return run("timeout 5 " + std::string(KEELCTL_BINARY) + " --socket " + sock + " --json status")
+        .text;
+  };
+  bool healthy = false;
+  for (int i = 0; i < 200 && !healthy; ++i) {
+    healthy = status_of().find("\"health\":\"healthy\"") != std::string::npos;
+    if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(healthy) << read_text(d / "init.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // app waited for web to be healthy, not only started.
+  std::string out = read_text(d / "init.out");
+  auto healthy_at = out.find("container web is healthy");
+  auto app_at = out.find("starting container app");
+  EXPECT_NE(healthy_at, std::string::npos) << out;
+  EXPECT_LT(healthy_at, app_at) << out;
+  std::filesystem::remove(d / "www/ok");  // now GET /ok is a 404
+  bool unhealthy = false;
+  for (int i = 0; i < 200 && !unhealthy; ++i) {
+    unhealthy = status_of().find("\"health\":\"unhealthy\"") != std::string::npos;
+    if (!unhealthy) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(unhealthy) << read_text(d / "init.out");
+  EXPECT_NE(read_text(d / "init.out").find("container web is unhealthy: bad HTTP status"),
+            std::string::npos)
+      << read_text(d / "init.out");
+  run("timeout 5 " + std::string(KEELCTL_BINARY) + " --socket " + sock + " poweroff");
+  for (int i = 0; i < 100 && std::filesystem::exists(sock); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(std::filesystem::exists(sock)) << "keel-init did not exit";
+}

@@ -67,6 +67,15 @@ else echo "FAIL: status table lacks crashy's crash loop"; KEEL_FAILED=1; fi
 expect_line "$LOG" '"name":"crashy"'
 expect_line "$LOG" '"crash_looping":true'
 expect_line "$LOG" '"name":"hog","pid":null,"restart":"on-failure","restarts":2,"state":"failed"'
+# The health-checked web service: healthy, then unhealthy once the admin broke it.
+expect_line "$LOG" "info keel-init: container web is healthy"
+if grep -E "info admin: web +running +0 +[0-9]+ +[0-9]+s +- +healthy" "$LOG" >/dev/null; then
+  echo "ok:   status table shows web healthy"
+else echo "FAIL: status table lacks 'web running ... healthy'"; KEEL_FAILED=1; fi
+expect_line "$LOG" "warn keel-init: container web is unhealthy: bad HTTP status (2 failed probes in a row)"
+if sed -n '/info admin: admin: after breaking web/,$p' "$LOG" | grep -E "info admin: web +running .* unhealthy" >/dev/null; then
+  echo "ok:   status table shows web unhealthy after it broke"
+else echo "FAIL: status table lacks 'web ... unhealthy' after the break"; KEEL_FAILED=1; fi
 expect_line "$LOG" "info admin: admin: logs"
 if grep -E "info admin: \[ *[0-9]+\.[0-9]+\] step a done" "$LOG" >/dev/null; then echo "ok:   keelctl logs chain-a"
 else echo "FAIL: keelctl logs did not print chain-a's line"; KEEL_FAILED=1; fi

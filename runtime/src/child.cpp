@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "capabilities.hpp"
+#include "loopback.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -80,6 +81,7 @@ void child_main(const ChildPlan& plan) {
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
   if (!e) e = child_pivot_root(plan);
+  if (!e && plan.loopback_up) e = child_loopback_up();
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
   if (!e) e = child_set_process(plan);

@@ -76,6 +76,7 @@ struct ChildPlan {
   std::vector<char*> argv, envp;  // null-terminated, pointing into the Spec
   sigset_t sigmask;               // restored just before execve
   int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded
+  bool loopback_up = false;       // a new network namespace: bring "lo" up
 };
 
 // A failed step in the child: the syscall, its object and errno.

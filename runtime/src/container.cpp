@@ -198,6 +198,7 @@ Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const
   sigset_t old;
   auto sigfd = TRY(block_signals(old));
   plan.sigmask = old;
+  plan.loopback_up = (ns_flags & CLONE_NEWNET) != 0;
   auto pidfd = spawn(plan, ns_flags, cg);
   Result<int> status = pidfd ? supervise(pidfd->get(), sigfd.get()) : fail(pidfd.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -140,3 +140,16 @@ TEST_F(Definitions, ReadOnlyHostMountAndPersistentVolume) {
 
 }  // namespace
 }  // namespace keel::runtime
+
+namespace keel::runtime {
+namespace {
+
+TEST_F(Definitions, LoopbackIsUpInTheContainersNetworkNamespace) {
+  // IFF_UP (0x1) | IFF_LOOPBACK (0x8): a fresh namespace has lo down (0x8).
+  auto r = up("lo", "cat /sys/class/net/lo/flags", "");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "0x9\n");
+}
+
+}  // namespace
+}  // namespace keel::runtime

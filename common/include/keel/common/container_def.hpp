@@ -20,6 +20,17 @@ enum class RestartPolicy { never, on_failure, always };
 enum class ReadyWhen {
   started,  // once its process runs
   exited,   // once it exited with status 0: a one-shot setup step
+  healthy,  // once its [health] check passed
+};
+
+// [health]: probed from keel-init inside the container's network namespace.
+struct HealthCheck {
+  enum class Kind { none, tcp, http } kind = Kind::none;
+  std::string host = "127.0.0.1";  // IPv4 literal
+  uint16_t port = 0;
+  std::string path = "/";  // http: GET this; 2xx and 3xx are healthy
+  std::chrono::milliseconds interval{5'000}, timeout{2'000}, start_period{0};
+  uint32_t retries = 3;  // consecutive failures before "unhealthy"
 };
 
 struct ContainerResources {
@@ -53,6 +64,7 @@ struct ContainerDef {
   // also orders, and the container is not started if a required one failed.
   std::vector<std::string> after, required;
   ReadyWhen ready = ReadyWhen::started;
+  HealthCheck health;
   int stop_signal = 15;                          // SIGTERM; sent first at shutdown and stop
   std::chrono::milliseconds stop_grace{10'000};  // then SIGKILL
   ContainerResources resources;

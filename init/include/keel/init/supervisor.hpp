@@ -69,6 +69,10 @@ class Supervisor {
   void stop(Container& c);
   void start_ready();
   Container* find(std::string_view name);
+  void arm_health_timer(Container& c);
+  void start_probe(Container& c);
+  void on_probe_exit(Container& c, int status);
+  static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
   Json control_logs(const Json& request, ControlClient& client);
@@ -91,6 +95,7 @@ class Supervisor {
   std::vector<EventSourcePtr> m_signal_sources;
   std::vector<std::unique_ptr<Container>> m_containers;
   std::map<pid_t, Container*> m_by_pid;
+  std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();

@@ -1,0 +1,128 @@
+#include "keel/init/health.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+using namespace keel::init;
+using keel::HealthCheck;
+using namespace std::chrono_literals;
+
+TEST(Health, HttpStatusLine) {
+  EXPECT_TRUE(http_status_healthy("HTTP/1.1 200 OK"));
+  EXPECT_TRUE(http_status_healthy("HTTP/1.0 302 Found"));
+  EXPECT_FALSE(http_status_healthy("HTTP/1.1 404 Not Found"));
+  EXPECT_FALSE(http_status_healthy("HTTP/1.1 500 Oops"));
+  EXPECT_FALSE(http_status_healthy("SSH-2.0-OpenSSH"));
+  EXPECT_FALSE(http_status_healthy("HTTP/1.1 2"));
+}
+
+TEST(Health, TrackerFollowsDockersRules) {
+  HealthCheck check;
+  check.kind = HealthCheck::Kind::tcp;
+  check.retries = 2;
+  check.start_period = 10s;
+  HealthTracker t(check);
+  auto now = Clock::now();
+  t.on_start(now);
+  EXPECT_EQ(t.state(), Health::starting);
+  EXPECT_FALSE(t.on_result(false, now + 1s));  // inside the start period: not counted
+  EXPECT_FALSE(t.on_result(false, now + 2s));
+  EXPECT_TRUE(t.on_result(true, now + 3s));
+  EXPECT_EQ(t.state(), Health::healthy);
+  EXPECT_FALSE(t.on_result(false, now + 4s));  // one failure is not enough
+  EXPECT_TRUE(t.on_result(false, now + 5s));
+  EXPECT_EQ(t.state(), Health::unhealthy);
+  EXPECT_TRUE(t.on_result(true, now + 6s));
+  EXPECT_EQ(t.state(), Health::healthy);
+  t.on_stop();
+  EXPECT_EQ(t.state(), Health::none);
+  t.on_start(now + 20s);
+  EXPECT_FALSE(t.on_result(false, now + 31s));  // past the start period: counts
+  EXPECT_TRUE(t.on_result(false, now + 32s));
+}
+
+namespace {
+
+// A loopback listener on a free port; `reply` is what each connection gets.
+struct Listener {
+  int fd = -1;
+  uint16_t port = 0;
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd, 4);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+};
+
+int probe_exit(const HealthCheck& check) {
+  HealthProbe p = plan_probe(check);
+  pid_t pid = ::fork();
+  if (pid == 0) run_probe(-1, p);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+HealthCheck check_for(HealthCheck::Kind kind, uint16_t port) {
+  HealthCheck c;
+  c.kind = kind;
+  c.port = port;
+  c.path = "/healthz";
+  c.timeout = 500ms;
+  return c;
+}
+
+void serve_once(int fd, const std::string& reply, std::string* request) {
+  int c = ::accept(fd, nullptr, nullptr);
+  char buf[512];
+  ssize_t n = ::recv(c, buf, sizeof buf, 0);
+  if (request && n > 0) request->assign(buf, static_cast<size_t>(n));
+  (void)!::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+  ::close(c);
+}
+
+}  // namespace
+
+TEST(HealthProbe, TcpConnects) {
+  Listener l;
+  EXPECT_EQ(probe_exit(check_for(HealthCheck::Kind::tcp, l.port)), kProbeHealthy);
+}
+
+TEST(HealthProbe, NothingListeningIsRefused) {
+  uint16_t port;
+  {
+    Listener l;
+    port = l.port;
+  }
+  EXPECT_EQ(probe_exit(check_for(HealthCheck::Kind::tcp, port)), kProbeRefused);
+}
+
+TEST(HealthProbe, HttpStatusDecides) {
+  Listener l;
+  std::string request;
+  std::thread ok([&] { serve_once(l.fd, "HTTP/1.1 200 OK\r\n\r\n", &request); });
+  EXPECT_EQ(probe_exit(check_for(HealthCheck::Kind::http, l.port)), kProbeHealthy);
+  ok.join();
+  EXPECT_TRUE(request.starts_with("GET /healthz HTTP/1.0\r\n")) << request;
+  std::thread bad([&] { serve_once(l.fd, "HTTP/1.1 503 Busy\r\n\r\n", nullptr); });
+  EXPECT_EQ(probe_exit(check_for(HealthCheck::Kind::http, l.port)), kProbeBadStatus);
+  bad.join();
+}
+
+TEST(HealthProbe, ASilentServerTimesOut) {
+  Listener l;  // accepts (backlog) but never answers
+  EXPECT_EQ(probe_exit(check_for(HealthCheck::Kind::http, l.port)), kProbeTimeout);
+}
