@@ -216,11 +216,14 @@ Result<void> parse_health(const TomlDoc& doc, const toml::table& root, Container
     h.kind = HealthCheck::Kind::http;
     std::string url = http->value<std::string>().value_or("");
     constexpr std::string_view kScheme = "http://";
-    auto slash = url.find('/', kScheme.size());
-    std::string hostport = url.substr(
-        kScheme.size(), slash == std::string::npos ? std::string::npos : slash - kScheme.size());
-    bool ok = url.starts_with(kScheme) && parse_host_port(hostport, h) &&
-              url.find_first_of(" \r\n") == std::string::npos;
+    // starts_with first: substr on a shorter string throws (found by scripts/fuzz).
+    bool ok = url.starts_with(kScheme) && url.find_first_of(" \r\n") == std::string::npos;
+    auto slash = ok ? url.find('/', kScheme.size()) : std::string::npos;
+    if (ok) {
+      std::string_view rest = std::string_view(url).substr(kScheme.size());
+      size_t len = slash == std::string::npos ? rest.size() : slash - kScheme.size();
+      ok = parse_host_port(rest.substr(0, len), h);
+    }
     if (!ok)
       return fail(doc.error_at(http,
                                "http must be a URL like \"http://127.0.0.1:8080/healthz\" "

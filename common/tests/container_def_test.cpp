@@ -203,6 +203,9 @@ TEST(ContainerDef, BadHealthChecksNameTheLine) {
   expect_error("[health]\ntcp = \"localhost:80\"\n", "tcp must be a port");
   expect_error("[health]\nhttp = \"https://127.0.0.1:443/\"\n", "http must be a URL");
   expect_error("[health]\nhttp = \"http://127.0.0.1/\"\n", "http must be a URL");
+  expect_error("[health]\nhttp = \"http:s\"\n", "http must be a URL");  // found by scripts/fuzz
+  expect_error("[health]\nhttp = \"\"\n", "http must be a URL");
+  expect_error("[health]\nhttp = 80\n", "http must be a URL");
   expect_error("[health]\ntcp = 1\nhttp = \"http://127.0.0.1:1/\"\n", "exactly one probe");
   expect_error("[health]\ninterval = \"1s\"\n", "exactly one probe");
   expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
