@@ -75,14 +75,17 @@ ChildErr child_set_process(const ChildPlan& plan) {
 }  // namespace
 
 void child_main(const ChildPlan& plan) {
-  // If keel-runtime dies, its container must not outlive it unsupervised.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // If keel-runtime dies, its container must not outlive it unsupervised; a
+  // detached (created) container outlives `create` by design.
+  if (plan.lifecycle.pdeathsig) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
-  if (!e) e = child_pivot_root(plan);
+  if (!e) e = child_wait_for_hooks(plan);
+  if (!e) e = plan.lifecycle.no_pivot ? child_chroot_no_pivot(plan) : child_pivot_root(plan);
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
   if (!e) e = child_set_process(plan);
+  if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);
   ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
   // execvpe searches the PATH of the caller's environ, so use the container's.
