@@ -68,8 +68,10 @@ void write(Level level, std::string_view component, std::string_view message) {
   if (level < g_min) return;
   std::string line;
   if (g_json) {
-    line = fmt::format(R"({{"level":"{}","msg":"{}","time":"{}"}})", level_name(level),
-                       json_escape(message), utc_now());
+    // logrus's level names, which runc's json logs use ("warning", not "warn").
+    std::string_view name = level == Level::warn ? "warning" : level_name(level);
+    line = fmt::format(R"({{"level":"{}","msg":"{}","time":"{}"}})", name, json_escape(message),
+                       utc_now());
     line += '\n';
   } else if (g_timestamps) {
     timespec ts{};
