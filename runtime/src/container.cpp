@@ -218,12 +218,12 @@ Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const
 
 }  // namespace
 
-Result<int> supervise_container(int pidfd) {
-  sigset_t old;
-  auto sigfd = TRY(block_signals(old));
-  auto status = supervise(pidfd, sigfd.get());
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  return status;
+Result<UniqueFd> block_forwarded_signals(sigset_t& old) {
+  return block_signals(old);
+}
+
+Result<int> supervise_container(int pidfd, int sigfd) {
+  return supervise(pidfd, sigfd);
 }
 
 Result<Launched> launch_container(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg,
@@ -233,7 +233,10 @@ Result<Launched> launch_container(const Spec& spec, const std::string& bundle_di
     return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
   auto plan = TRY(make_plan(spec, bundle_dir));
   plan.lifecycle = std::move(lifecycle);
-  ::sigprocmask(SIG_SETMASK, nullptr, &plan.sigmask);
+  if (launch.sigmask)
+    plan.sigmask = *launch.sigmask;
+  else
+    ::sigprocmask(SIG_SETMASK, nullptr, &plan.sigmask);
   return spawn(plan, ns_flags, cg, launch);
 }
 

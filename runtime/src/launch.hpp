@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "cgroup.hpp"
@@ -25,6 +28,8 @@ struct Launch {
   // (ChildLifecycle::hooks_go_fd); go_fd is the pipe's write end that releases it.
   std::function<Result<void>(pid_t)> before_pivot;
   int go_fd = -1;
+  // The mask the process gets before execve; default: the caller's current mask.
+  std::optional<sigset_t> sigmask;
 };
 
 // Clones the container's init into its namespaces and cgroup. Returns once it has
@@ -32,7 +37,12 @@ struct Launch {
 Result<Launched> launch_container(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg,
                                   ChildLifecycle lifecycle, const Launch& launch);
 
-// Forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT to the container until it exits; its status.
-Result<int> supervise_container(int pidfd);
+// Blocks SIGTERM/SIGINT/SIGHUP/SIGQUIT (so none is lost before supervising) and
+// returns a signalfd for them; `old` gets the previous mask, to restore and to give
+// the container.
+Result<UniqueFd> block_forwarded_signals(sigset_t& old);
+
+// Forwards the signals read from `sigfd` to the container until it exits; its status.
+Result<int> supervise_container(int pidfd, int sigfd);
 
 }  // namespace keel::runtime

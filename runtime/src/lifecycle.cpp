@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 
@@ -41,7 +42,7 @@ Result<void> make_state_dir(const std::string& root, const std::string& id) {
   TRY(sys::mkdir_p(root, 0700));
   std::string dir = state_dir(root, id);
   if (::mkdir(dir.c_str(), 0700) < 0) {
-    if (errno == EEXIST) return fail_msg("container " + id + " already exists");
+    if (errno == EEXIST) return fail_msg("a container with this ID already exists (" + dir + ")");
     return fail_errno("mkdir " + dir);
   }
   return {};
@@ -65,6 +66,15 @@ int listen_fds() {
   const char* v = std::getenv("LISTEN_FDS");
   int n = v ? std::atoi(v) : 0;
   return n > 0 && n < 1024 ? n : 0;
+}
+
+// The process sees its listen fds as its own: LISTEN_PID is its pid, 1 in its
+// pid namespace (runc does the same; sd_listen_fds checks LISTEN_PID == getpid()).
+void add_listen_env(Spec& spec) {
+  int n = listen_fds();
+  if (n == 0) return;
+  spec.process.env.push_back("LISTEN_FDS=" + std::to_string(n));
+  spec.process.env.push_back("LISTEN_PID=1");
 }
 
 Result<std::string> real_bundle(const std::string& bundle) {
@@ -92,7 +102,8 @@ struct Created {
 
 // Everything of create except writing the state; the caller owns the state dir.
 Result<Created> create_in(const std::string& id, const CreateOptions& o, const Spec& spec,
-                          const std::string& bundle, bool pdeathsig) {
+                          const std::string& bundle, bool pdeathsig,
+                          std::optional<sigset_t> sigmask) {
   ContainerState st{.oci_version = spec.oci_version, .id = id, .bundle = bundle};
   st.annotations = spec.annotations;
   st.created = rfc3339_now();
@@ -114,6 +125,7 @@ Result<Created> create_in(const std::string& id, const CreateOptions& o, const S
     lc.console_fd = pty->slave.get();
   }
   Launch launch;
+  launch.sigmask = sigmask;
   std::optional<sys::Pipe> go;
   const auto& h = spec.hooks;
   if (!h.prestart.empty() || !h.create_runtime.empty() || !h.create_container.empty()) {
@@ -128,19 +140,24 @@ Result<Created> create_in(const std::string& id, const CreateOptions& o, const S
   st.status = "created";
   auto stat = sys::read_file("/proc/" + std::to_string(init.pid) + "/stat");
   if (stat) st.start_time = parse_start_time(*stat).value_or(0);
-  st.cgroup = cg.release();
   // startContainer hooks read this (the init reads it after `start`).
-  TRY(sys::write_all(state_fd.get(), render_state(st, false)));
+  if (auto w = sys::write_all(state_fd.get(), render_state(st, false)); !w) {
+    (void)sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);  // blocked on the fifo
+    return fail(std::move(w).error());
+  }
+  st.cgroup = cg.release();
   return Created{std::move(init), std::move(st)};
 }
 
-Result<Created> create_impl(const std::string& id, const CreateOptions& o, bool pdeathsig) {
+Result<Created> create_steps(const std::string& id, const CreateOptions& o, bool pdeathsig,
+                             std::optional<sigset_t> sigmask) {
   TRY(check_container_id(id));
   std::string bundle = TRY(real_bundle(o.bundle));
   auto spec = TRY(load_spec(bundle + "/config.json"));
+  add_listen_env(spec);
   TRY(make_state_dir(o.root, id));
   StateDirGuard guard(state_dir(o.root, id));
-  auto c = TRY(create_in(id, o, spec, bundle, pdeathsig));
+  auto c = TRY(create_in(id, o, spec, bundle, pdeathsig, sigmask));
   auto saved = save_container_state(o.root, c.state);
   if (saved && !o.pid_file.empty())
     saved = sys::write_file_atomic(o.pid_file, std::to_string(c.init.pid));
@@ -153,25 +170,48 @@ Result<Created> create_impl(const std::string& id, const CreateOptions& o, bool 
   return c;
 }
 
-}  // namespace
-
-Result<void> create_container(const std::string& id, const CreateOptions& opts) {
-  TRY_CTX(create_impl(id, opts, false), "container " + id);
-  return {};
+// The whole of create; errors are prefixed "container <id>".
+Result<Created> create_impl(const std::string& id, const CreateOptions& o, bool pdeathsig,
+                            std::optional<sigset_t> sigmask) {
+  auto c = create_steps(id, o, pdeathsig, sigmask);
+  if (!c) return fail(std::move(c).error().context("container " + id));
+  return c;
 }
 
-Result<int> run_lifecycle(const std::string& id, const CreateOptions& opts, Detach detach) {
-  auto c = TRY_CTX(create_impl(id, opts, detach == Detach::no), "container " + id);
-  if (auto r = start_container(opts.root, id); !r) {
-    (void)delete_container(opts.root, id, true);
-    return fail(std::move(r).error());
+// Foreground: the forwarded signals are blocked from before create, so one sent
+// while the container starts is forwarded, not fatal to the runtime.
+Result<int> run_foreground(const std::string& id, const CreateOptions& opts) {
+  sigset_t old;
+  auto sigfd = TRY(block_forwarded_signals(old));
+  auto c = create_impl(id, opts, true, old);
+  Result<int> status = c ? Result<int>(0) : fail(std::move(c).error());
+  if (c) {
+    if (auto r = start_container(opts.root, id); !r) status = fail(std::move(r).error());
   }
-  if (detach == Detach::yes) return 0;
-  auto status = supervise_container(c.init.pidfd.get());
+  if (status) status = supervise_container(c->init.pidfd.get(), sigfd.get());
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (!c) return status;
   auto removed = delete_container(opts.root, id, true);
   if (!status) return fail(std::move(status).error().context("container " + id));
   if (!removed) return fail(std::move(removed).error());
   return status;
+}
+
+}  // namespace
+
+Result<void> create_container(const std::string& id, const CreateOptions& opts) {
+  TRY(create_impl(id, opts, false, std::nullopt));
+  return {};
+}
+
+Result<int> run_lifecycle(const std::string& id, const CreateOptions& opts, Detach detach) {
+  if (detach == Detach::no) return run_foreground(id, opts);
+  TRY(create_impl(id, opts, false, std::nullopt));
+  if (auto r = start_container(opts.root, id); !r) {
+    (void)delete_container(opts.root, id, true);
+    return fail(std::move(r).error());
+  }
+  return 0;
 }
 
 }  // namespace keel::runtime

@@ -283,6 +283,35 @@ TEST_F(Lifecycle, RunInTheForegroundReturnsTheExitStatusAndCleansUp) {
   EXPECT_FALSE(fs::exists(m_root + "/fg"));
 }
 
+TEST_F(Lifecycle, ListenFdsPassThroughWithTheirEnvironment) {
+  std::string secret = m_dir / "listen";
+  write_text(secret, "socket-activated\n");
+  int fd = ::open(secret.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ::setenv("LISTEN_FDS", "1", 1);
+  set_script("echo $LISTEN_FDS $LISTEN_PID > /out; cat <&3 >> /out");
+  m_ids.push_back("listen");
+  auto r = runtime({"run", "--bundle", m_bundle, "listen"}, fd);
+  ::unsetenv("LISTEN_FDS");
+  ::close(fd);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(rootfs("out")), "1 1\nsocket-activated\n");
+}
+
+TEST_F(Lifecycle, RunForwardsSigtermToTheContainer) {
+  set_script("trap 'exit 42' TERM; echo ready > /out; while true; do sleep 0.05; done");
+  m_ids.push_back("fwd");
+  pid_t pid;
+  runtime({"run", "--bundle", m_bundle, "fwd"}, -1, false, &pid);
+  ASSERT_TRUE(wait_file(rootfs("out")));
+  ::kill(pid, SIGTERM);
+  int st;
+  ::waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_EQ(WEXITSTATUS(st), 42);
+  EXPECT_FALSE(fs::exists(m_root + "/fwd"));
+}
+
 TEST_F(Lifecycle, RunDetachedLeavesItRunning) {
   set_script("exec sleep 100");
   m_ids.push_back("bg");
