@@ -17,6 +17,9 @@ namespace {
 
 // The forked hook process: no allocation from here on (argv/envp prepared).
 [[noreturn]] void exec_hook(const ChildHook& h, int stdin_fd, int container_pidfd) {
+  sigset_t none;  // `run` blocks the signals it forwards; a hook starts with none blocked
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (container_pidfd >= 0 &&
       ::setns(container_pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0) {
     ::dprintf(2, "keel-runtime: hook %s: setns into the container: %m\n", h.path.c_str());

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +56,9 @@ ChildErr run_hook(const ChildPlan& plan, const ChildHook& h) {
   pid_t pid = ::fork();
   if (pid < 0) return child_err("fork startContainer hook", h.path.c_str());
   if (pid == 0) {
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // not the runtime's blocked set
     if (state >= 0) {
       ::lseek(state, 0, SEEK_SET);
       ::dup2(state, 0);
@@ -127,16 +131,19 @@ ChildErr child_wait_for_start(const ChildPlan& plan) {
   while ((fd = ::open(path, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
   }
   if (fd < 0) return child_err("open exec fifo", path);
-  // The byte tells `start` that this process, not a stray writer, was released.
-  (void)!::write(fd, "0", 1);
-  ::close(fd);
   ::close(lc.exec_fifo_fd);
+  // `start` waits for one message: "0" once the startContainer hooks passed, or
+  // "E<why>" (one write below PIPE_BUF, so it arrives whole, pipe(7)).
   for (const auto& h : lc.start_hooks)
     if (ChildErr e = run_hook(plan, h)) {
-      // `start` has returned by now: the caller's stderr is the only one left.
-      ::dprintf(2, "keel-runtime: %s %s\n", e.call, e.object);
+      char msg[512];
+      int n = std::snprintf(msg, sizeof msg, "E%s %s", e.call, e.object);
+      (void)!::write(fd, msg, static_cast<size_t>(std::min(n, int(sizeof msg) - 1)));
+      ::close(fd);
       return e;
     }
+  (void)!::write(fd, "0", 1);
+  ::close(fd);
   return {};
 }
 

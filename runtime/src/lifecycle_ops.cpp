@@ -48,7 +48,8 @@ Result<void> wait_exit(int pidfd, int timeout_ms) {
   return {};
 }
 
-// Opens the fifo as reader: this releases the init blocked opening it as writer.
+// Opens the fifo as reader: this releases the init blocked opening it as writer. It
+// answers "0" once its startContainer hooks passed, or "E<why>" (lifecycle_child.cpp).
 // Non-blocking plus a pidfd, so an init that died meanwhile is an error, not a hang.
 Result<void> release_init(const ContainerState& s, const std::string& fifo) {
   auto pidfd = TRY(open_init(s));
@@ -59,8 +60,10 @@ Result<void> release_init(const ContainerState& s, const std::string& fifo) {
       if (errno == EINTR) continue;
       return fail_errno("poll exec fifo");
     }
-    char byte;
-    if ((p[0].revents & POLLIN) && ::read(fd.get(), &byte, 1) == 1) return {};
+    char msg[512];
+    ssize_t n = (p[0].revents & POLLIN) ? ::read(fd.get(), msg, sizeof msg - 1) : 0;
+    if (n > 0 && msg[0] == '0') return {};
+    if (n > 0) return fail_msg(std::string(msg + 1, static_cast<size_t>(n - 1)));
     if (p[1].revents & POLLIN) return fail_msg("the container's init exited before start");
     if (p[0].revents & POLLHUP) return fail_msg("the container's init closed the exec fifo");
   }
@@ -93,8 +96,9 @@ Result<void> start_container(const std::string& root, const std::string& id) {
   if (s.status != "created")
     return fail_msg(ctx + " cannot be started: its status is " + s.status + ", not created");
   std::string fifo = fifo_path(root, id);
-  TRY_CTX(release_init(s, fifo), ctx);
-  ::unlink(fifo.c_str());  // from now on `state` says running
+  auto released = release_init(s, fifo);
+  ::unlink(fifo.c_str());  // from now on `state` says running (or stopped)
+  if (!released) return fail(std::move(released).error().context(ctx));
   s.status = "running";
   // config.md: a failing poststart hook is a warning; the container keeps running.
   if (auto spec = bundle_spec(s); spec) {

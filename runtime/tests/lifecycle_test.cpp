@@ -264,6 +264,17 @@ TEST_F(Lifecycle, FailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
   EXPECT_FALSE(fs::exists(rootfs("out")));
 }
 
+TEST_F(Lifecycle, FailingStartContainerHookFailsStart) {
+  m_config["hooks"]["startContainer"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 4"}}}};
+  set_script("echo ran > /out");
+  ASSERT_EQ(create("badstart").status, 0);
+  auto s = runtime({"start", "badstart"});
+  EXPECT_EQ(s.status, 125);
+  EXPECT_NE(s.err.find("startContainer hook"), std::string::npos) << s.err;
+  EXPECT_TRUE(wait_status("badstart", "stopped"));
+  EXPECT_FALSE(fs::exists(rootfs("out")));  // the process never ran
+}
+
 TEST_F(Lifecycle, HookTimeoutFailsCreate) {
   m_config["hooks"]["prestart"] = {
       {{"path", "/bin/sh"}, {"args", {"sh", "-c", "sleep 10"}}, {"timeout", 1}}};
