@@ -3,6 +3,7 @@
 // startContainer hooks in the container once released. Like child.cpp, only
 // syscalls here: no allocation, no exceptions.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -121,6 +122,10 @@ ChildErr child_wait_for_start(const ChildPlan& plan) {
     if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
   if (lc.exec_fifo_fd < 0) return {};
+  // Other fds the caller left open (not close-on-exec) must not leak into the
+  // container (runc closes them too); the runtime's own are all O_CLOEXEC already.
+  if (::close_range(3 + lc.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return child_err("close_range", "");
   if (ChildErr e = report(plan, kChildReady)) return e;
   // Opening a fifo for writing blocks until a reader opens it: `start` does.
   // Reopening through /proc/self/fd works after pivot_root, where the state

@@ -67,7 +67,7 @@ class Lifecycle : public ::testing::Test {
 
   // Runs keel-runtime with --root; stdout/stderr to files. `fd3`, if >= 0, becomes fd 3.
   Outcome runtime(std::vector<std::string> args, int fd3 = -1, bool wait = true,
-                  pid_t* pid_out = nullptr) {
+                  pid_t* pid_out = nullptr, int fd4 = -1) {
     args.insert(args.begin(), {KEEL_RUNTIME_BINARY, "--root", m_root});
     std::string out = m_dir / "stdout", err = m_dir / "stderr";
     posix_spawn_file_actions_t fa;
@@ -75,6 +75,7 @@ class Lifecycle : public ::testing::Test {
     posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd3 >= 0) posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+    if (fd4 >= 0) posix_spawn_file_actions_adddup2(&fa, fd4, 4);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -336,9 +337,11 @@ TEST_F(Lifecycle, PreserveFdsPassesTheCallersFds) {
   write_text(secret, "from-the-caller\n");
   int fd = ::open(secret.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
-  set_script("cat <&3 > /out");
+  // fd 4 is open in the caller too, but not preserved: it must not reach the container.
+  set_script("cat <&3 > /out; [ -e /proc/self/fd/4 ] && echo leaked >> /out; true");
   m_ids.push_back("fds");
-  auto r = runtime({"run", "--bundle", m_bundle, "--preserve-fds", "1", "fds"}, fd);
+  auto r =
+      runtime({"run", "--bundle", m_bundle, "--preserve-fds", "1", "fds"}, fd, true, nullptr, fd);
   ::close(fd);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_text(rootfs("out")), "from-the-caller\n");

@@ -8,6 +8,7 @@
 
 #include "cli_args.hpp"
 #include "features.hpp"
+#include "hooks.hpp"
 #include "keel/runtime/spec.hpp"
 #include "signals.hpp"
 #include "state.hpp"
@@ -160,6 +161,35 @@ TEST(Hooks, BadHooksAreRefusedWithTheField) {
   ASSERT_FALSE(zero);
   EXPECT_NE(zero.error().message().find("timeout"), std::string::npos);
   EXPECT_FALSE(parse_spec(with_hooks(R"({"prestart":{"path":"/a"}})"), "c"));
+}
+
+SpecHook sh_hook(const std::string& script, std::optional<int> timeout = std::nullopt) {
+  return {
+      .path = "/bin/sh", .args = {"sh", "-c", script}, .env = {"HOOK_ENV=yes"}, .timeout = timeout};
+}
+
+TEST(HookRunner, StateOnStdinArgsAndEnv) {
+  test::TempDir dir;
+  std::string out = dir / "out";
+  auto r = run_hooks({sh_hook("cat > " + out + "; echo \"$0 $HOOK_ENV\" >> " + out)}, "poststart",
+                     "{\"status\":\"running\"}");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(test::read_text(out), "{\"status\":\"running\"}sh yes\n");
+}
+
+TEST(HookRunner, FailureAndTimeoutNameTheHook) {
+  auto failed = run_hooks({sh_hook("exit 0"), sh_hook("exit 3")}, "createRuntime", "{}");
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message().find("createRuntime hook /bin/sh"), std::string::npos);
+  EXPECT_NE(failed.error().message().find("exit status 3"), std::string::npos);
+  auto slow = run_hooks({sh_hook("sleep 5", 1)}, "prestart", "{}");
+  ASSERT_FALSE(slow);
+  EXPECT_NE(slow.error().message().find("timed out after 1s"), std::string::npos);
+  auto missing = run_hooks({{.path = "/nonexistent/hook"}}, "poststop", "{}");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("/nonexistent/hook"), std::string::npos);
+  // A hook that ignores its stdin does not fail the runtime (SIGPIPE is ignored).
+  EXPECT_TRUE(run_hooks({sh_hook("exit 0")}, "poststart", std::string(1 << 20, 'x')));
 }
 
 TEST(Features, ListsWhatTheRuntimeSupports) {
