@@ -160,7 +160,7 @@ Result<Created> create_steps(const std::string& id, const CreateOptions& o, bool
   auto c = TRY(create_in(id, o, spec, bundle, pdeathsig, sigmask));
   auto saved = save_container_state(o.root, c.state);
   if (saved && !o.pid_file.empty())
-    saved = sys::write_file_atomic(o.pid_file, std::to_string(c.init.pid));
+    saved = write_file_renamed(o.pid_file, std::to_string(c.init.pid), 0644);
   if (!saved) {
     (void)sys::pidfd_send_signal(c.init.pidfd.get(), SIGKILL);
     if (!c.state.cgroup.empty()) ::rmdir(c.state.cgroup.c_str());

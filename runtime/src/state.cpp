@@ -1,7 +1,9 @@
 // runtime-spec "runtime.md#state" documents, and the live status behind them.
 #include "state.hpp"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
@@ -121,7 +123,20 @@ Result<ContainerState> load_container_state(const std::string& root, const std::
 }
 
 Result<void> save_container_state(const std::string& root, const ContainerState& s) {
-  return sys::write_file_atomic(state_dir(root, s.id) + "/state.json", render_state(s, true), 0600);
+  return write_file_renamed(state_dir(root, s.id) + "/state.json", render_state(s, true), 0600);
+}
+
+Result<void> write_file_renamed(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  {
+    auto fd = TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
+    TRY_CTX(sys::write_all(fd.get(), data), tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    ::unlink(tmp.c_str());
+    return fail_errno("rename " + tmp);
+  }
+  return {};
 }
 
 std::string rfc3339_now() {

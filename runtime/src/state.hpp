@@ -2,6 +2,7 @@
 // <root>/<id>/state.json and read by start, state, kill and delete.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -49,6 +50,11 @@ std::string fifo_path(const std::string& root, const std::string& id);
 Result<ContainerState> load_container_state(const std::string& root, const std::string& id);
 // Writes state.json atomically (write_file_atomic: temp file + rename).
 Result<void> save_container_state(const std::string& root, const ContainerState& s);
+
+// Writes path.tmp and renames it over path: readers see the old file or the new one.
+// No fsync: state lives on /run (tmpfs) and means nothing after a reboot; an fsync
+// costs tens of ms per container on a disk-backed /run.
+Result<void> write_file_renamed(const std::string& path, std::string_view data, mode_t mode);
 
 // Current UTC time as RFC 3339 with nanoseconds.
 std::string rfc3339_now();
