@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "capabilities.hpp"
+#include "console.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -84,6 +85,7 @@ void child_main(const ChildPlan& plan) {
   if (!e) e = plan.lifecycle.no_pivot ? child_chroot_no_pivot(plan) : child_pivot_root(plan);
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
+  if (!e) e = child_setup_console(plan);  // console.cpp
   if (!e) e = child_set_process(plan);
   if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);

@@ -76,7 +76,7 @@ struct ChildLifecycle {
   // waits for one byte here while the runtime runs the createRuntime and
   // createContainer hooks (before pivot_root, config.md#posix-platform-hooks). -1: none.
   int hooks_go_fd = -1;
-  int console_fd = -1;  // pty slave: the process's stdio and controlling terminal
+  int console_socket_fd = -1;  // connected --console-socket: the pty master goes there
 };
 
 // The report value meaning "set up, waiting on exec.fifo" (create succeeded).

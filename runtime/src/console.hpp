@@ -1,21 +1,22 @@
-// process.terminal with --console-socket: the runtime opens a pty and hands its
-// master to whoever listens on the socket (runc's recvtty protocol: one SCM_RIGHTS
-// message, its data the terminal's name). The slave becomes the container's stdio.
+// process.terminal with --console-socket (runc's recvtty protocol): the runtime
+// connects to the socket; the container's init opens a pty on the container's own
+// devpts instance (/dev/ptmx), sends the master over the socket in one SCM_RIGHTS
+// message whose data is the terminal's name, and makes the slave its stdio and
+// controlling terminal.
 #pragma once
 
 #include <string>
 
+#include "child.hpp"
 #include "keel/common/error.hpp"
 #include "keel/common/unique_fd.hpp"
 
 namespace keel::runtime {
 
-struct Pty {
-  UniqueFd master, slave;
-  std::string slave_name;
-};
+Result<UniqueFd> connect_console_socket(const std::string& path);
 
-Result<Pty> open_pty();
-Result<void> send_console_fd(const std::string& socket_path, const Pty& pty);
+// Child side, after the mounts and before the process settings (the slave is then
+// chowned to the process's user): no allocation, only syscalls.
+ChildErr child_setup_console(const ChildPlan& plan);
 
 }  // namespace keel::runtime

@@ -118,11 +118,10 @@ Result<Created> create_in(const std::string& id, const CreateOptions& o, const S
                     .start_hooks = plan_child_hooks(spec.hooks.start_container),
                     .no_pivot = o.no_pivot,
                     .preserve_fds = o.preserve_fds + listen_fds()};
-  std::optional<Pty> pty;
+  UniqueFd console;
   if (spec.process.terminal) {
-    pty = TRY(open_pty());
-    TRY_CTX(send_console_fd(o.console_socket, *pty), "--console-socket");
-    lc.console_fd = pty->slave.get();
+    console = TRY_CTX(connect_console_socket(o.console_socket), "--console-socket");
+    lc.console_socket_fd = console.get();
   }
   Launch launch;
   launch.sigmask = sigmask;

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,17 +73,6 @@ ChildErr run_hook(const ChildPlan& plan, const ChildHook& h) {
   return {};
 }
 
-// The pty slave becomes stdio and the controlling terminal (a new session first:
-// TIOCSCTTY needs a session leader without a terminal, tty_ioctl(4)).
-ChildErr set_console(int fd) {
-  if (::setsid() < 0) return child_err("setsid", "");
-  if (::ioctl(fd, TIOCSCTTY, 0) < 0) return child_err("ioctl TIOCSCTTY", "");
-  for (int i = 0; i < 3; ++i)
-    if (::dup2(fd, i) < 0) return child_err("dup2 console", "");
-  if (fd > 2) ::close(fd);
-  return {};
-}
-
 }  // namespace
 
 ChildErr child_wait_for_hooks(const ChildPlan& plan) {
@@ -114,8 +102,6 @@ ChildErr child_chroot_no_pivot(const ChildPlan& plan) {
 
 ChildErr child_wait_for_start(const ChildPlan& plan) {
   const ChildLifecycle& lc = plan.lifecycle;
-  if (lc.console_fd >= 0)
-    if (ChildErr e = set_console(lc.console_fd)) return e;
   // --preserve-fds: the caller's fds 3..3+N-1 survive execve (runc semantics).
   for (int fd = 3; fd < 3 + lc.preserve_fds; ++fd) {
     int flags = ::fcntl(fd, F_GETFD);
