@@ -76,9 +76,10 @@ ChildErr child_set_process(const ChildPlan& plan) {
 }  // namespace
 
 void child_main(const ChildPlan& plan) {
-  // If keel-runtime dies, its container must not outlive it unsupervised; a
-  // detached (created) container outlives `create` by design.
-  if (plan.lifecycle.pdeathsig) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // If keel-runtime dies, its container must not outlive it unsupervised. A
+  // detached (created) container outlives `create` by design: child_wait_for_start
+  // clears this once setup is done, so a `create` killed midway leaves no process.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
   if (!e) e = child_wait_for_hooks(plan);

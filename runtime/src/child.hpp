@@ -66,7 +66,9 @@ struct ChildHook {
 
 // What `create` adds to a plain run (runtime-spec "runtime.md" create/start).
 struct ChildLifecycle {
-  bool pdeathsig = true;  // false for detached containers: they outlive `create`
+  // false for detached containers: SIGKILL-on-parent-death is cleared once set up,
+  // so they outlive `create`.
+  bool pdeathsig = true;
   int exec_fifo_fd = -1;  // O_PATH fd of <state>/exec.fifo; -1: exec at once
   int state_fd = -1;      // memfd with the state JSON, stdin of startContainer hooks
   std::vector<ChildHook> start_hooks;

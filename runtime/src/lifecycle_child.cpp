@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,6 +113,7 @@ ChildErr child_wait_for_start(const ChildPlan& plan) {
   // container (runc closes them too); the runtime's own are all O_CLOEXEC already.
   if (::close_range(3 + lc.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return child_err("close_range", "");
+  if (!lc.pdeathsig && ::prctl(PR_SET_PDEATHSIG, 0) < 0) return child_err("prctl PDEATHSIG", "");
   if (ChildErr e = report(plan, kChildReady)) return e;
   // Opening a fifo for writing blocks until a reader opens it: `start` does.
   // Reopening through /proc/self/fd works after pivot_root, where the state
