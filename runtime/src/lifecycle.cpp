@@ -104,12 +104,13 @@ struct Created {
 Result<Created> create_in(const std::string& id, const CreateOptions& o, const Spec& spec,
                           const std::string& bundle, bool pdeathsig,
                           std::optional<sigset_t> sigmask) {
-  ContainerState st{.oci_version = spec.oci_version, .id = id, .bundle = bundle};
-  st.annotations = spec.annotations;
-  st.created = rfc3339_now();
   if (spec.process.terminal == o.console_socket.empty())
     return fail_msg(spec.process.terminal ? "process.terminal is true: --console-socket needed"
                                           : "--console-socket needs process.terminal: true");
+  ContainerState st{.oci_version = spec.oci_version, .id = id, .bundle = bundle};
+  st.annotations = spec.annotations;
+  st.created = rfc3339_now();
+  TRY(save_container_state(o.root, st));  // `state` says "creating" meanwhile
   auto fifo = TRY(make_exec_fifo(fifo_path(o.root, id)));
   auto state_fd = TRY(make_state_memfd());
   ChildLifecycle lc{.pdeathsig = pdeathsig,

@@ -80,6 +80,9 @@ char parse_proc_state(std::string_view line) {
 }
 
 std::string derive_status(const ContainerState& s, bool fifo_exists) {
+  // Written by create before the init exists; replaced when create finishes, removed
+  // when it fails.
+  if (s.pid <= 0 && s.status == "creating") return "creating";
   if (s.pid <= 0) return "stopped";
   auto stat = sys::read_file("/proc/" + std::to_string(s.pid) + "/stat");
   if (!stat) return "stopped";

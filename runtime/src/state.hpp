@@ -35,8 +35,8 @@ Result<uint64_t> parse_start_time(std::string_view stat_line);
 // The process state letter (field 3), e.g. 'Z' for a zombie.
 char parse_proc_state(std::string_view stat_line);
 
-// Live status: pid gone, reused or a zombie -> stopped; exec fifo still there ->
-// created; otherwise running.
+// Live status: saved as "creating" with no pid yet -> creating; pid gone, reused
+// or a zombie -> stopped; exec fifo still there -> created; otherwise running.
 std::string derive_status(const ContainerState& s, bool fifo_exists);
 
 // runc's rule: letters, digits, '_', '+', '-', '.', not "." or "..", so an ID is

@@ -253,6 +253,20 @@ TEST_F(Lifecycle, HooksRunAtTheirPointsWithTheState) {
       << text;
 }
 
+TEST_F(Lifecycle, StateSaysCreatingWhileCreateRuns) {
+  m_config["hooks"]["createRuntime"] = {
+      {{"path", KEEL_RUNTIME_BINARY},
+       {"args", {"keel-runtime", "--root", m_root, "state", "mid"}}}};
+  // The hook's stdout is create's stdout: the test's file.
+  set_script("true");
+  auto c = create("mid");
+  ASSERT_EQ(c.status, 0) << c.err;
+  auto during = json::parse(c.out, nullptr, false);
+  ASSERT_TRUE(during.is_object()) << c.out;
+  EXPECT_EQ(during["status"], "creating");
+  EXPECT_EQ(state("mid")["status"], "created");
+}
+
 TEST_F(Lifecycle, FailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
   m_config["hooks"]["createRuntime"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}};
   set_script("echo ran > /out");

@@ -111,6 +111,7 @@ TEST(State, ProcStatParsingSurvivesOddCommNames) {
 
 TEST(State, StatusIsDerivedFromTheLiveProcess) {
   ContainerState s{.id = "x"};
+  s.status = "created";  // as saved by create
   s.pid = ::getpid();
   auto stat = parse_start_time(test::read_text("/proc/self/stat"));
   ASSERT_TRUE(stat);
@@ -121,6 +122,8 @@ TEST(State, StatusIsDerivedFromTheLiveProcess) {
   EXPECT_EQ(derive_status(s, false), "stopped");
   s.pid = 0;
   EXPECT_EQ(derive_status(s, false), "stopped");
+  s.status = "creating";  // saved by create before the init exists
+  EXPECT_EQ(derive_status(s, false), "creating");
 }
 
 TEST(State, ContainerIdsAreOnePathComponent) {
