@@ -8,11 +8,13 @@
 
 #include <charconv>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "cli_args.hpp"
 #include "features.hpp"
 #include "keel/common/log.hpp"
+#include "keel/common/sys.hpp"
 #include "keel/runtime/container.hpp"
 #include "keel/runtime/lifecycle.hpp"
 #include "keel/runtime/spec.hpp"
@@ -31,6 +33,7 @@ constexpr const char* kUsage =
     "  create [-b|--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]\n"
     "         [--preserve-fds N] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [-f|--force] ID\n"
+    "  list [-q] [--format table|json] | ps [--format table|json] ID\n"
     "  run [-b|--bundle DIR] [-d|--detach] [create's flags] ID\n"
     "  spec [-b|--bundle DIR] | features\n"
     "  up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR] [--rootfs overlay|copy]\n";
@@ -119,6 +122,54 @@ int cmd_simple(const std::string& cmd, const std::vector<std::string>& args) {
   return finish(s);
 }
 
+// runc list: a table, -q for IDs only, or --format json (an array of states).
+int cmd_list(const std::vector<std::string>& args) {
+  constexpr Option opts[] = {{"--format", "-f", true}, {"--quiet", "-q", false}};
+  auto p = parse_n(args, opts, 0, 0, "list");
+  if (!p) return usage_error(p.error().message());
+  auto states = list_containers(g_root);
+  if (!states) return report(states.error());
+  auto all = nlohmann::json::array();
+  for (const auto& text : *states) all.push_back(nlohmann::json::parse(text, nullptr, false));
+  if (p->get("--format") == "json") {
+    std::puts(all.dump().c_str());
+    return 0;
+  }
+  if (!p->has("--quiet")) std::printf("%-20s %-8s %-8s %s\n", "ID", "PID", "STATUS", "BUNDLE");
+  for (const auto& s : all) {
+    std::string id = s["id"];
+    if (p->has("--quiet")) {
+      std::puts(id.c_str());
+      continue;
+    }
+    std::string status = s["status"], bundle = s["bundle"];
+    std::printf("%-20s %-8d %-8s %s\n", id.c_str(), s["pid"].get<int>(), status.c_str(),
+                bundle.c_str());
+  }
+  return 0;
+}
+
+// runc ps: --format json gives the pids as a JSON array; the table is PID and command.
+int cmd_ps(const std::vector<std::string>& args) {
+  constexpr Option opts[] = {{"--format", "-f", true}};
+  auto p = parse_n(args, opts, 1, 1, "ps ID");
+  if (!p) return usage_error(p.error().message());
+  auto pids = container_pids(g_root, p->positional[0]);
+  if (!pids) return report(pids.error());
+  if (p->get("--format") == "json") {
+    std::puts(nlohmann::json(*pids).dump().c_str());
+    return 0;
+  }
+  std::puts("PID\tCMD");
+  for (int pid : *pids) {
+    std::string cmd;
+    if (auto c = sys::read_file("/proc/" + std::to_string(pid) + "/cmdline"); c)
+      for (char ch : *c) cmd += ch ? ch : ' ';
+    std::printf("%d\t%s\n", pid, cmd.c_str());
+  }
+  return 0;
+}
+
 int cmd_spec(const std::vector<std::string>& args) {
   constexpr Option opts[] = {{"--bundle", "-b", true}, {"--rootless", "", false}};
   auto p = parse_n(args, opts, 0, 0, "spec");
@@ -178,6 +229,8 @@ int main(const std::vector<std::string>& args) {
   if (cmd == "create" || cmd == "run") return cmd_create(g->rest, cmd == "run");
   if (cmd == "start" || cmd == "state" || cmd == "delete") return cmd_simple(cmd, g->rest);
   if (cmd == "kill") return cmd_kill(g->rest);
+  if (cmd == "list") return cmd_list(g->rest);
+  if (cmd == "ps") return cmd_ps(g->rest);
   if (cmd == "up") return cmd_up(g->rest);
   if (cmd == "spec") return cmd_spec(g->rest);
   if (cmd == "features") {

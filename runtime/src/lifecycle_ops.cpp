@@ -4,7 +4,10 @@
 // time, so a reused pid is never signalled.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <csignal>
 #include <filesystem>
@@ -113,6 +116,41 @@ Result<void> start_container(const std::string& root, const std::string& id) {
 Result<std::string> container_state(const std::string& root, const std::string& id) {
   auto s = TRY(load_live(root, id));
   return render_state(s, false);
+}
+
+Result<std::vector<std::string>> list_containers(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  std::vector<std::string> ids;
+  for (const auto& e : std::filesystem::directory_iterator(root, ec))
+    if (e.is_directory(ec)) ids.push_back(e.path().filename());
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return fail_msg("listing " + root + ": " + ec.message());
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids)
+    if (auto s = load_live(root, id); s) out.push_back(render_state(*s, false));
+  return out;
+}
+
+Result<std::vector<int>> container_pids(const std::string& root, const std::string& id) {
+  std::string ctx = "container " + id;
+  auto s = TRY_CTX(load_live(root, id), ctx);
+  std::vector<int> pids;
+  if (s.status == "stopped") return pids;
+  struct stat want;
+  if (::stat(("/proc/" + std::to_string(s.pid) + "/ns/pid").c_str(), &want) < 0)
+    return fail_errno(ctx + ": stat pid namespace");
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat ns;
+    if (::stat(("/proc/" + name + "/ns/pid").c_str(), &ns) == 0 && ns.st_ino == want.st_ino &&
+        ns.st_dev == want.st_dev)
+      pids.push_back(std::stoi(name));
+  }
+  std::sort(pids.begin(), pids.end());
+  return pids;
 }
 
 Result<void> kill_container(const std::string& root, const std::string& id, int sig, bool all) {

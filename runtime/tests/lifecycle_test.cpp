@@ -154,6 +154,14 @@ TEST_F(Lifecycle, CreateStartStateKillDelete) {
   ASSERT_TRUE(wait_file(rootfs("out")));
   EXPECT_EQ(state("life")["status"], "running");
   EXPECT_NE(runtime({"start", "life"}).status, 0);  // only from "created"
+  auto ps = runtime({"ps", "--format", "json", "life"});
+  ASSERT_EQ(ps.status, 0) << ps.err;
+  EXPECT_EQ(json::parse(ps.out, nullptr, false), json::array({pid})) << ps.out;
+  auto list = json::parse(runtime({"list", "--format=json"}).out, nullptr, false);
+  ASSERT_TRUE(list.is_array() && list.size() == 1) << list;
+  EXPECT_EQ(list[0]["id"], "life");
+  EXPECT_EQ(list[0]["status"], "running");
+  EXPECT_EQ(runtime({"list", "-q"}).out, "life\n");
 
   auto k = runtime({"kill", "life", "KILL"});
   ASSERT_EQ(k.status, 0) << k.err;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "keel/common/error.hpp"
 
@@ -30,6 +31,12 @@ Result<std::string> container_state(const std::string& root, const std::string& 
 Result<void> kill_container(const std::string& root, const std::string& id, int sig, bool all);
 // Removes a stopped (or, with force, any) container: cgroup, poststop hooks, state.
 Result<void> delete_container(const std::string& root, const std::string& id, bool force);
+
+// `list`: every container under root with its live status, as state documents.
+Result<std::vector<std::string>> list_containers(const std::string& root);
+// `ps`: the host pids of the container's processes (those in its init's pid namespace,
+// so it works without a cgroup too).
+Result<std::vector<int>> container_pids(const std::string& root, const std::string& id);
 
 enum class Detach { no, yes };
 // create + start; without Detach::yes waits (forwarding signals), deletes, and
