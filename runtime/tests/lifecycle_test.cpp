@@ -454,6 +454,16 @@ TEST_F(Lifecycle, JsonLogLines) {
   EXPECT_NE(r.err.find("nosuch"), std::string::npos);  // still told on stderr
 }
 
+TEST_F(Lifecycle, SpecWritesIntoTheBundleOnceAndRefusesRootless) {
+  // SetUp wrote config.json with `spec --bundle`; a second one must not overwrite it.
+  auto again = runtime({"spec", "-b", m_bundle});
+  EXPECT_EQ(again.status, 125);
+  EXPECT_NE(again.err.find("config.json"), std::string::npos) << again.err;
+  auto rootless = runtime({"spec", "--rootless"});
+  EXPECT_EQ(rootless.status, 125);
+  EXPECT_NE(rootless.err.find("--rootless"), std::string::npos) << rootless.err;
+}
+
 TEST_F(Lifecycle, FeaturesIsJson) {
   auto r = runtime({"features"});
   ASSERT_EQ(r.status, 0);
