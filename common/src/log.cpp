@@ -10,6 +10,7 @@ namespace keel::log {
 namespace {
 int g_fd = 2;
 bool g_timestamps = false;
+bool g_json = false;
 Level g_min = Level::info;
 Sink g_sink = nullptr;
 void* g_sink_data = nullptr;
@@ -34,6 +35,36 @@ void set_sink(Sink sink, void* userdata) {
   g_sink_data = userdata;
 }
 
+namespace {
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\')
+      out += {'\\', static_cast<char>(c)};
+    else if (c < 0x20)
+      out += fmt::format("\\u{:04x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
+std::string utc_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1,
+                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
+}
+
+}  // namespace
+
+void set_json(bool on) {
+  g_json = on;
+}
+
 void set_fd(int fd) {
   g_fd = fd;
 }
@@ -47,12 +78,18 @@ void set_min_level(Level level) {
 void write(Level level, std::string_view component, std::string_view message) {
   if (level < g_min) return;
   std::string line;
-  if (g_timestamps) {
+  if (g_json) {
+    // logrus's level names, which runc's json logs use ("warning", not "warn").
+    std::string_view name = level == Level::warn ? "warning" : level_name(level);
+    line = fmt::format(R"({{"level":"{}","msg":"{}","time":"{}"}})", name, json_escape(message),
+                       utc_now());
+    line += '\n';
+  } else if (g_timestamps) {
     timespec ts{};
     clock_gettime(CLOCK_BOOTTIME, &ts);
     line = fmt::format("[{:5}.{:06}] ", ts.tv_sec, ts.tv_nsec / 1000);
   }
-  line += fmt::format("{} {}: {}\n", level_name(level), component, message);
+  if (!g_json) line += fmt::format("{} {}: {}\n", level_name(level), component, message);
   // One write() per line so concurrent writers to the console do not interleave
   // mid-line; a short write to a console is not worth retrying at this level.
   [[maybe_unused]] auto n = ::write(g_fd, line.data(), line.size());

@@ -31,6 +31,12 @@ class Cgroup {
   const std::string& path() const { return m_path; }
   // rmdir once the container's processes are gone.
   Result<void> remove();
+  // Leaves the group in place for a detached container (`create`): `delete` removes
+  // it by path. Returns the path.
+  std::string release() {
+    m_fd.reset();
+    return std::exchange(m_path, {});
+  }
 
  private:
   Cgroup() = default;

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "capabilities.hpp"
+#include "console.hpp"
 #include "loopback.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
@@ -76,15 +77,20 @@ ChildErr child_set_process(const ChildPlan& plan) {
 }  // namespace
 
 void child_main(const ChildPlan& plan) {
-  // If keel-runtime dies, its container must not outlive it unsupervised.
+  // If keel-runtime dies, its container must not outlive it unsupervised. A
+  // detached (created) container outlives `create` by design: child_wait_for_start
+  // clears this once setup is done, so a `create` killed midway leaves no process.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
-  if (!e) e = child_pivot_root(plan);
+  if (!e) e = child_wait_for_hooks(plan);
+  if (!e) e = plan.lifecycle.no_pivot ? child_chroot_no_pivot(plan) : child_pivot_root(plan);
   if (!e && plan.loopback_up) e = child_loopback_up();
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
+  if (!e) e = child_setup_console(plan);  // console.cpp
   if (!e) e = child_set_process(plan);
+  if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);
   ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
   // execvpe searches the PATH of the caller's environ, so use the container's.

@@ -56,6 +56,36 @@ struct ChildSysctl {
   std::string path, value;  // "/proc/sys/net/ipv4/ip_forward", "1"
 };
 
+// A hook run by the child itself (startContainer: in the container, after start).
+struct ChildHook {
+  std::string path;
+  std::vector<std::string> args_store, env_store;
+  std::vector<char*> argv, envp;  // null-terminated, pointing into *_store
+  int timeout = 0;                // seconds; 0: none
+};
+
+// What `create` adds to a plain run (runtime-spec "runtime.md" create/start).
+struct ChildLifecycle {
+  // false for detached containers: SIGKILL-on-parent-death is cleared once set up,
+  // so they outlive `create`.
+  bool pdeathsig = true;
+  int exec_fifo_fd = -1;  // O_PATH fd of <state>/exec.fifo; -1: exec at once
+  int state_fd = -1;      // memfd with the state JSON, stdin of startContainer hooks
+  std::vector<ChildHook> start_hooks;
+  bool no_pivot = false;  // MS_MOVE + chroot instead of pivot_root
+  int preserve_fds = 0;   // fds 3..3+N-1 stay open across execve
+  // Read end of a pipe: after preparing the rootfs the child reports kChildHooks and
+  // waits for one byte here while the runtime runs the createRuntime and
+  // createContainer hooks (before pivot_root, config.md#posix-platform-hooks). -1: none.
+  int hooks_go_fd = -1;
+  int console_socket_fd = -1;  // connected --console-socket: the pty master goes there
+};
+
+// The report value meaning "set up, waiting on exec.fifo" (create succeeded).
+constexpr int kChildReady = -1;
+// The report value meaning "rootfs prepared, waiting for the pre-pivot hooks".
+constexpr int kChildHooks = -2;
+
 struct ChildPlan {
   std::string rootfs;  // absolute
   bool root_readonly = false;
@@ -76,7 +106,8 @@ struct ChildPlan {
   std::vector<char*> argv, envp;  // null-terminated, pointing into the Spec
   sigset_t sigmask;               // restored just before execve
   int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded
-  bool loopback_up = false;       // a new network namespace: bring "lo" up
+  bool loopback_up = false;       // a new network namespace: bring "lo" up (spawn sets it)
+  ChildLifecycle lifecycle;       // create/start split, hooks, fds (lifecycle.cpp)
 };
 
 // A failed step in the child: the syscall, its object and errno.
@@ -94,6 +125,10 @@ struct ChildReport {
   char message[512];
 };
 
+// The mount(8) option names plan_mounts turns into flags (for `features`); any
+// other option is passed to the filesystem as data.
+std::vector<std::string> known_mount_options();
+
 // Turns spec mounts into ChildMounts (option strings -> MS_* flags + data).
 Result<std::vector<ChildMount>> plan_mounts(const std::vector<SpecMount>& mounts);
 
@@ -102,6 +137,14 @@ ChildErr child_prepare_rootfs(const ChildPlan& plan);
 ChildErr child_make_devices(int rootfd);
 ChildErr child_pivot_root(const ChildPlan& plan);
 ChildErr child_finish_mounts(const ChildPlan& plan);
+ChildErr child_chroot_no_pivot(const ChildPlan& plan);  // lifecycle_child.cpp
+
+// Between setup and execve for created containers (lifecycle_child.cpp): reports
+// kChildReady, blocks on the exec fifo, runs startContainer hooks, unmarks
+// preserved fds as close-on-exec.
+ChildErr child_wait_for_start(const ChildPlan& plan);
+// With hooks_go_fd: reports kChildHooks and waits for the runtime's go byte.
+ChildErr child_wait_for_hooks(const ChildPlan& plan);
 
 // Never returns: execs the process or reports over err_fd and exits 127.
 [[noreturn]] void child_main(const ChildPlan& plan);

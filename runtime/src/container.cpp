@@ -19,6 +19,7 @@
 #include "cgroup.hpp"
 #include "child.hpp"
 #include "keel/common/sys.hpp"
+#include "launch.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -146,26 +147,37 @@ Result<int> supervise(int pidfd, int sigfd) {
   }
 }
 
-// Reads the child's setup report: EOF means execve succeeded (the pipe is CLOEXEC).
-Result<void> read_child_report(int fd) {
-  ChildReport r;
-  size_t got = 0;
-  while (got < sizeof r) {
-    ssize_t n = ::read(fd, reinterpret_cast<char*>(&r) + got, sizeof r - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("read setup pipe");
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
+// Reads the child's setup reports: EOF means execve succeeded (the pipe is CLOEXEC);
+// kChildHooks asks for the pre-pivot hooks (then one byte on go_fd releases it);
+// kChildReady means a created container waits on its exec fifo.
+Result<void> read_child_report(int fd, const Launch& launch, pid_t pid) {
+  for (;;) {
+    ChildReport r;
+    size_t got = 0;
+    while (got < sizeof r) {
+      ssize_t n = ::read(fd, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail_errno("read setup pipe");
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (got == 0) return {};
+    if (got < sizeof r) return fail_msg("setup failed (short report from the container process)");
+    if (r.err == kChildReady) return {};
+    if (r.err == kChildHooks) {
+      if (launch.before_pivot) TRY(launch.before_pivot(pid));
+      TRY(sys::write_all(launch.go_fd, "g"));
+      continue;
+    }
+    r.message[sizeof r.message - 1] = '\0';
+    return fail(r.err ? Error::from_errno(r.message, r.err) : Error::msg(r.message));
   }
-  if (got == 0) return {};
-  if (got < sizeof r) return fail_msg("setup failed (short report from the container process)");
-  r.message[sizeof r.message - 1] = '\0';
-  return fail(r.err ? Error::from_errno(r.message, r.err) : Error::msg(r.message));
 }
 
-Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
+Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, const Launch& launch) {
   auto pipe = TRY(sys::pipe(O_CLOEXEC));
   plan.err_fd = pipe.write.get();
+  plan.loopback_up = (ns_flags & CLONE_NEWNET) != 0;
   int pidfd = -1;
   CloneArgs args;
   std::memset(&args, 0, sizeof args);
@@ -183,11 +195,12 @@ Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
   if (pid == 0) child_main(plan);
   UniqueFd pfd(pidfd);
   pipe.write.reset();
-  if (auto r = read_child_report(pipe.read.get()); !r) {
+  if (auto r = read_child_report(pipe.read.get(), launch, static_cast<pid_t>(pid)); !r) {
+    (void)sys::pidfd_send_signal(pfd.get(), SIGKILL);  // it may wait on a hook or fifo
     (void)wait_status(pfd.get());
     return fail(std::move(r).error());
   }
-  return pfd;
+  return Launched{std::move(pfd), static_cast<pid_t>(pid)};
 }
 
 Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg) {
@@ -198,17 +211,40 @@ Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const
   sigset_t old;
   auto sigfd = TRY(block_signals(old));
   plan.sigmask = old;
-  plan.loopback_up = (ns_flags & CLONE_NEWNET) != 0;
-  auto pidfd = spawn(plan, ns_flags, cg);
-  Result<int> status = pidfd ? supervise(pidfd->get(), sigfd.get()) : fail(pidfd.error());
+  auto child = spawn(plan, ns_flags, cg, Launch{});
+  Result<int> status = child ? supervise(child->pidfd.get(), sigfd.get()) : fail(child.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
 }
 
 }  // namespace
 
+Result<UniqueFd> block_forwarded_signals(sigset_t& old) {
+  return block_signals(old);
+}
+
+Result<int> supervise_container(int pidfd, int sigfd) {
+  return supervise(pidfd, sigfd);
+}
+
+Result<Launched> launch_container(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg,
+                                  ChildLifecycle lifecycle, const Launch& launch) {
+  auto ns_flags = TRY(namespace_flags(spec.linux_));
+  if (!spec.hostname.empty() && !(ns_flags & CLONE_NEWUTS))
+    return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
+  auto plan = TRY(make_plan(spec, bundle_dir));
+  plan.lifecycle = std::move(lifecycle);
+  if (launch.sigmask)
+    plan.sigmask = *launch.sigmask;
+  else
+    ::sigprocmask(SIG_SETMASK, nullptr, &plan.sigmask);
+  return spawn(plan, ns_flags, cg, launch);
+}
+
 Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id) {
   std::string ctx = "container " + id;
+  if (spec.process.terminal)
+    return fail_msg(ctx + ": process.terminal=true needs create/run --console-socket");
   auto cg = TRY_CTX(Cgroup::create(spec.linux_, id), ctx);
   auto status = run_in_cgroup(spec, bundle_dir, cg);
   auto removed = cg.remove();

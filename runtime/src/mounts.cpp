@@ -144,6 +144,14 @@ ChildErr child_mount_one(int rootfd, const ChildMount& m) {
 
 }  // namespace
 
+std::vector<std::string> known_mount_options() {
+  std::vector<std::string> out;
+  for (const auto& k : kOptions) out.emplace_back(k.name);
+  for (const char* p : {"private", "rprivate", "slave", "rslave", "shared", "rshared"})
+    out.emplace_back(p);
+  return out;
+}
+
 ChildErr child_err(const char* call, const char* object) {
   return {call, object, errno};
 }

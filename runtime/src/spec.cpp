@@ -96,7 +96,7 @@ Result<SpecProcess> parse_process(const json& j) {
   // "cwd ... MUST be an absolute path" (config.md#process).
   if (!p.cwd.starts_with('/')) return fail_msg("field 'process.cwd' must be an absolute path");
   p.terminal = TRY(jsonu::get_bool(j, "terminal", "process.terminal")).value_or(false);
-  if (p.terminal) return fail_msg("process.terminal=true is not supported by keel-runtime");
+  // terminal=true needs a console socket: checked by create/run (lifecycle.cpp).
   if (const json* u = TRY(jsonu::get_object(j, "user", "process.user"))) {
     auto uid = TRY(jsonu::get_int(*u, "uid", "process.user.uid")).value_or(0);
     auto gid = TRY(jsonu::get_int(*u, "gid", "process.user.gid")).value_or(0);
@@ -221,6 +221,50 @@ Result<SpecLinux> parse_linux(const json& root) {
   return l;
 }
 
+Result<SpecHook> parse_hook(const json& h, const std::string& name) {
+  SpecHook hook;
+  hook.path = TRY(jsonu::get_string(h, "path", name + ".path")).value_or("");
+  // config.md: "path (string, REQUIRED) ... MUST be an absolute path".
+  if (!hook.path.starts_with('/')) return fail_msg("field '" + name + ".path' must be absolute");
+  hook.args = TRY(jsonu::get_strings(h, "args", name + ".args"));
+  hook.env = TRY(jsonu::get_strings(h, "env", name + ".env"));
+  if (auto t = TRY(jsonu::get_int(h, "timeout", name + ".timeout"))) {
+    if (*t <= 0 || *t > INT32_MAX)  // "MUST be greater than zero"
+      return fail_msg("field '" + name + ".timeout' must be greater than zero");
+    hook.timeout = static_cast<int>(*t);
+  }
+  return hook;
+}
+
+Result<SpecHooks> parse_hooks(const json& root) {
+  SpecHooks out;
+  const json* hooks = TRY(jsonu::get_object(root, "hooks", "hooks"));
+  if (!hooks) return out;
+  std::vector<SpecHook>* lists[] = {&out.prestart,         &out.create_runtime,
+                                    &out.create_container, &out.start_container,
+                                    &out.poststart,        &out.poststop};
+  for (size_t k = 0; k < std::size(kHookNames); ++k) {
+    std::string name = std::string("hooks.") + kHookNames[k];
+    const json* arr = TRY(jsonu::get_array(*hooks, kHookNames[k], name));
+    for (const json& h : arr ? *arr : json::array()) {
+      if (!h.is_object()) return fail_msg("field '" + name + "' must hold objects");
+      lists[k]->push_back(TRY(parse_hook(h, name)));
+    }
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> parse_annotations(const json& root) {
+  std::map<std::string, std::string> out;
+  const json* a = TRY(jsonu::get_object(root, "annotations", "annotations"));
+  if (!a) return out;
+  for (const auto& [k, v] : a->items()) {
+    if (!v.is_string()) return fail_msg("annotation '" + k + "' must be a string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
 Result<Spec> parse_spec_object(const json& j) {
   Spec s;
   s.oci_version = TRY(jsonu::get_string(j, "ociVersion", "ociVersion")).value_or("");
@@ -239,6 +283,8 @@ Result<Spec> parse_spec_object(const json& j) {
   s.hostname = TRY(jsonu::get_string(j, "hostname", "hostname")).value_or("");
   s.mounts = TRY(parse_mounts(j));
   s.linux_ = TRY(parse_linux(j));
+  s.hooks = TRY(parse_hooks(j));
+  s.annotations = TRY(parse_annotations(j));
   return s;
 }
 

@@ -356,9 +356,9 @@ TEST_F(Containers, RunContainerInProcessWithABundle) {
                    .image = "busybox",
                    .command = {"sh", "-c", "echo $$ > /tmp/out; exit 5"},
                    .hostname = "inproc"};
-  auto json = make_spec_json(ImageConfig{}, def);
-  ASSERT_TRUE(json);
-  auto spec = parse_spec(*json, "config.json");
+  auto text = make_spec_json(ImageConfig{}, def);
+  ASSERT_TRUE(text);
+  auto spec = parse_spec(*text, "config.json");
   ASSERT_TRUE(spec) << spec.error().message();
   auto r = run_container(*spec, bundle, "inproc");
   ASSERT_TRUE(r) << r.error().message();

@@ -67,7 +67,7 @@ TEST(Spec, RejectsBadInputWithClearMessages) {
       R"({"ociVersion":"1.2.0","process":{"args":["sh"],"cwd":"rel"},"root":{"path":"r"}})",
       "absolute path");
   expect_error(
-      R"({"ociVersion":"1.2.0","process":{"args":["sh"],"terminal":true},"root":{"path":"r"}})",
+      R"({"ociVersion":"1.2.0","process":{"args":["sh"],"terminal":"yes"},"root":{"path":"r"}})",
       "terminal");
   expect_error(R"({"ociVersion":"1.1.0","process":{"args":["sh"]},"root":{"path":"r"},
                   "linux":{"resources":{"memory":{"limit":"big"}}}})",

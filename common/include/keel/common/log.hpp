@@ -14,6 +14,9 @@ enum class Level { debug, info, warn, error };
 void set_fd(int fd);                // default: 2 (stderr)
 void set_boot_timestamps(bool on);  // "[    1.234567] " prefix
 void set_min_level(Level level);
+// One JSON object per line, {"level":...,"msg":...,"time":RFC 3339} (runc's
+// --log-format json, which containerd parses); the component is not included.
+void set_json(bool on);
 void write(Level level, std::string_view component, std::string_view message);
 
 // Also hands every line that passes the level to `sink` (keel-init keeps its own

@@ -80,6 +80,22 @@ struct SpecLinux {
   std::optional<SpecSeccomp> seccomp;
 };
 
+// config.md#posix-platform-hooks: one hook; path is absolute, timeout in seconds.
+struct SpecHook {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::optional<int> timeout;
+};
+
+struct SpecHooks {
+  std::vector<SpecHook> prestart;  // deprecated: run at the createRuntime point
+  std::vector<SpecHook> create_runtime, create_container, start_container, poststart, poststop;
+};
+
+// The hook kinds as config.json names them, in the order they run.
+inline constexpr const char* kHookNames[] = {"prestart",       "createRuntime", "createContainer",
+                                             "startContainer", "poststart",     "poststop"};
+
 struct Spec {
   std::string oci_version;
   SpecProcess process;
@@ -88,6 +104,8 @@ struct Spec {
   std::string hostname;
   std::vector<SpecMount> mounts;
   SpecLinux linux_;
+  SpecHooks hooks;
+  std::map<std::string, std::string> annotations;
 };
 
 // `where` names the file in messages ("bundle/config.json: ...").

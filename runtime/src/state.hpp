@@ -1,0 +1,62 @@
+// A container's saved state (runtime-spec "runtime.md#state"), kept by `create` in
+// <root>/<id>/state.json and read by start, state, kill and delete.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "keel/common/error.hpp"
+
+namespace keel::runtime {
+
+struct ContainerState {
+  std::string oci_version, id, bundle;
+  std::string status = "creating";  // creating | created | running | stopped
+  pid_t pid = 0;
+  std::map<std::string, std::string> annotations;
+  // Beyond the spec, for this runtime: the pid's start time (/proc/<pid>/stat field
+  // 22) guards against pid reuse; created is RFC 3339; cgroup is the group's path.
+  uint64_t start_time = 0;
+  std::string created, cgroup;
+};
+
+// The spec's state document; `full` adds the runtime's own fields (state.json).
+std::string render_state(const ContainerState& s, bool full);
+Result<ContainerState> parse_state(std::string_view json_text, const std::string& where);
+
+// Field 22 of /proc/<pid>/stat ("starttime", proc(5)); the comm field may hold
+// spaces and parentheses, so parsing starts after the last ')'.
+Result<uint64_t> parse_start_time(std::string_view stat_line);
+// The process state letter (field 3), e.g. 'Z' for a zombie.
+char parse_proc_state(std::string_view stat_line);
+
+// Live status: saved as "creating" with no pid yet -> creating; pid gone, reused
+// or a zombie -> stopped; exec fifo still there -> created; otherwise running.
+std::string derive_status(const ContainerState& s, bool fifo_exists);
+
+// runc's rule: letters, digits, '_', '+', '-', '.', not "." or "..", so an ID is
+// always one path component below the state root.
+Result<void> check_container_id(std::string_view id);
+
+// <root>/<id>, and the files in it.
+std::string state_dir(const std::string& root, const std::string& id);
+std::string fifo_path(const std::string& root, const std::string& id);
+// Reads <root>/<id>/state.json; "container <id> does not exist" when absent.
+Result<ContainerState> load_container_state(const std::string& root, const std::string& id);
+// Writes state.json atomically (write_file_atomic: temp file + rename).
+Result<void> save_container_state(const std::string& root, const ContainerState& s);
+
+// Writes path.tmp and renames it over path: readers see the old file or the new one.
+// No fsync: state lives on /run (tmpfs) and means nothing after a reboot; an fsync
+// costs tens of ms per container on a disk-backed /run.
+Result<void> write_file_renamed(const std::string& path, std::string_view data, mode_t mode);
+
+// Current UTC time as RFC 3339 with nanoseconds.
+std::string rfc3339_now();
+
+}  // namespace keel::runtime
