@@ -95,8 +95,9 @@ Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const s
   }
   TRY(make_leaf(dir));
   cg.m_path = dir;
-  if (l.memory_limit) TRY(write_limit(dir, "memory.max", "memory", *l.memory_limit));
-  if (l.pids_limit) TRY(write_limit(dir, "pids.max", "pids", *l.pids_limit));
+  if (l.resources.memory.limit)
+    TRY(write_limit(dir, "memory.max", "memory", *l.resources.memory.limit));
+  if (l.resources.pids_limit) TRY(write_limit(dir, "pids.max", "pids", *l.resources.pids_limit));
   cg.m_fd = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
   return cg;
 }

@@ -10,6 +10,7 @@
 #include "keel/common/sys.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
+#include "spec_resources.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -133,16 +134,6 @@ Result<std::vector<SpecMount>> parse_mounts(const json& root) {
   return out;
 }
 
-Result<void> parse_resources(const json& lx, SpecLinux& l) {
-  const json* r = TRY(jsonu::get_object(lx, "resources", "linux.resources"));
-  if (!r) return {};
-  if (const json* m = TRY(jsonu::get_object(*r, "memory", "linux.resources.memory")))
-    l.memory_limit = TRY(jsonu::get_int(*m, "limit", "linux.resources.memory.limit"));
-  if (const json* p = TRY(jsonu::get_object(*r, "pids", "linux.resources.pids")))
-    l.pids_limit = TRY(jsonu::get_int(*p, "limit", "linux.resources.pids.limit"));
-  return {};
-}
-
 Result<SpecSyscall> parse_syscall(const json& j) {
   SpecSyscall s;
   s.names = TRY(jsonu::get_strings(j, "names", "linux.seccomp.syscalls[].names"));
@@ -210,7 +201,8 @@ Result<SpecLinux> parse_linux(const json& root) {
       l.namespaces.push_back(std::move(s));
     }
   }
-  TRY(parse_resources(*lx, l));
+  if (const json* r = TRY(jsonu::get_object(*lx, "resources", "linux.resources")))
+    l.resources = TRY(parse_resources(*r));
   l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");
   l.masked_paths = TRY(jsonu::get_strings(*lx, "maskedPaths", "linux.maskedPaths"));
   l.readonly_paths = TRY(jsonu::get_strings(*lx, "readonlyPaths", "linux.readonlyPaths"));

@@ -40,8 +40,8 @@ TEST(Spec, ParsesTheSupportedSubset) {
   EXPECT_EQ(s->mounts[1].options, (std::vector<std::string>{"nosuid", "mode=755"}));
   ASSERT_EQ(s->linux_.namespaces.size(), 2u);
   EXPECT_EQ(s->linux_.namespaces[1].type, "mount");
-  EXPECT_EQ(s->linux_.memory_limit, 1048576);
-  EXPECT_EQ(s->linux_.pids_limit, 64);
+  EXPECT_EQ(s->linux_.resources.memory.limit, 1048576);
+  EXPECT_EQ(s->linux_.resources.pids_limit, 64);
   EXPECT_EQ(s->linux_.cgroups_path, "/keel/h");
   EXPECT_EQ(s->linux_.masked_paths, std::vector<std::string>{"/proc/kcore"});
   EXPECT_EQ(s->linux_.readonly_paths, std::vector<std::string>{"/proc/sys"});
@@ -105,8 +105,8 @@ TEST(MakeSpec, MergesImageAndDefinition) {
   EXPECT_EQ(s->process.cwd, "/srv");
   EXPECT_EQ(s->hostname, "webhost");
   EXPECT_EQ(s->linux_.cgroups_path, "/keel/web");
-  EXPECT_EQ(s->linux_.memory_limit, int64_t{64} << 20);
-  EXPECT_EQ(s->linux_.pids_limit, 32);
+  EXPECT_EQ(s->linux_.resources.memory.limit, int64_t{64} << 20);
+  EXPECT_EQ(s->linux_.resources.pids_limit, 32);
   std::vector<std::string> ns, dests;
   for (auto& n : s->linux_.namespaces) ns.push_back(n.type);
   for (auto& m : s->mounts) dests.push_back(m.destination);
