@@ -76,6 +76,9 @@ struct ChildPlan {
   std::vector<char*> argv, envp;  // null-terminated, pointing into the Spec
   sigset_t sigmask;               // restored just before execve
   int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded
+  // v1 cgroups (hybrid hosts): the parent adds the child to them by pid and then
+  // writes one byte here; the child waits for it before any setup. -1: no wait.
+  int cgroup_join_fd = -1;
 };
 
 // A failed step in the child: the syscall, its object and errno.

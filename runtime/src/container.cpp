@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "capabilities.hpp"
 #include "cgroup.hpp"
@@ -163,9 +164,26 @@ Result<void> read_child_report(int fd) {
   return fail(r.err ? Error::from_errno(r.message, r.err) : Error::msg(r.message));
 }
 
+// Hybrid/v1 hosts: clone3 cannot start the child in v1 groups, so it waits on
+// plan.cgroup_join_fd until the parent has added it (child.cpp); on failure the
+// child is killed before it ran any of the container's code.
+Result<void> join_cgroups_before_exec(const Cgroup& cg, pid_t pid, int pidfd, UniqueFd release) {
+  if (auto r = cg.join(pid); !r) {
+    (void)sys::pidfd_send_signal(pidfd, SIGKILL);
+    (void)wait_status(pidfd);
+    return r;
+  }
+  return sys::write_all(release.get(), "j");
+}
+
 Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
   auto pipe = TRY(sys::pipe(O_CLOEXEC));
   plan.err_fd = pipe.write.get();
+  std::optional<sys::Pipe> join;
+  if (cg.needs_join()) {
+    join = TRY(sys::pipe(O_CLOEXEC));
+    plan.cgroup_join_fd = join->read.get();
+  }
   int pidfd = -1;
   CloneArgs args;
   std::memset(&args, 0, sizeof args);
@@ -183,6 +201,10 @@ Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
   if (pid == 0) child_main(plan);
   UniqueFd pfd(pidfd);
   pipe.write.reset();
+  if (join) {
+    join->read.reset();
+    TRY(join_cgroups_before_exec(cg, static_cast<pid_t>(pid), pfd.get(), std::move(join->write)));
+  }
   if (auto r = read_child_report(pipe.read.get()); !r) {
     (void)wait_status(pfd.get());
     return fail(std::move(r).error());
