@@ -68,8 +68,8 @@ Result<void> cgroup_make_leaf(const std::string& path) {
   return {};
 }
 
-void cgroup_warn_not_applied(const std::string& what) {
-  log::warn("keel-runtime", "cgroup: {} is not applied on this host", what);
+void cgroup_warn_not_applied(const std::string& field, const std::string& why) {
+  log::warn("keel-runtime", "cgroup: {} is not applied on this host ({})", field, why);
 }
 
 CgroupMode detect_cgroup_mode(const std::string& root) {
@@ -97,7 +97,7 @@ Result<void> Cgroup::create_v2(const SpecLinux& l, const std::string& rel,
   TRY(cgroup_make_leaf(dir));
   m_path = dir;
   for (const auto& w : plan.writes) TRY(write_v2(dir, w));
-  for (const auto& f : plan.not_applied) cgroup_warn_not_applied(f + " (cgroup v1 only)");
+  for (const auto& f : plan.not_applied) cgroup_warn_not_applied(f, "cgroup v1 only");
   m_fd = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
   m_device_prog = TRY(attach_device_program(m_fd.get(), effective_device_rules(l.resources)));
   return {};
@@ -105,7 +105,8 @@ Result<void> Cgroup::create_v2(const SpecLinux& l, const std::string& rel,
 
 Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root) {
   Cgroup cg;
-  for (const auto& f : l.resources.ignored) cgroup_warn_not_applied(f + " (deprecated)");
+  for (const auto& f : l.resources.ignored)
+    cgroup_warn_not_applied(f, "deprecated, no cgroup v2 equivalent");
   std::string rel = TRY(clean_entry_path(
       l.cgroups_path.empty() ? "keel/" + id
                              : l.cgroups_path.substr(l.cgroups_path.starts_with('/'))));

@@ -58,6 +58,7 @@ class Cgroup {
 bool cgroup_has_word(std::string_view list, std::string_view word);
 // mkdir of the leaf; a stale leaf from a killed runtime is removed first.
 Result<void> cgroup_make_leaf(const std::string& path);
-void cgroup_warn_not_applied(const std::string& what);
+// One warning per field that this host cannot apply, naming it and why.
+void cgroup_warn_not_applied(const std::string& field, const std::string& why);
 
 }  // namespace keel::runtime

@@ -76,13 +76,12 @@ Result<void> Cgroup::create_v1(const SpecResources& r, const std::string& rel,
                                const std::string& root) {
   announce_mode(root);
   auto plan = TRY(plan_v1(r));
-  for (const auto& f : plan.not_applied) cgroup_warn_not_applied(f + " (cgroup v2 only)");
+  for (const auto& f : plan.not_applied) cgroup_warn_not_applied(f, "cgroup v2 only");
   std::map<std::string, std::string> groups;  // controller -> its group
   for (const auto& w : plan.writes) {
     std::string hierarchy = root + "/" + w.controller;
     if (!sys::is_dir(hierarchy)) {
-      cgroup_warn_not_applied(w.file + " (no v1 " + w.controller + " hierarchy at " + hierarchy +
-                              ")");
+      cgroup_warn_not_applied(w.file, "no v1 " + w.controller + " hierarchy at " + hierarchy);
       continue;
     }
     if (!groups.contains(w.controller)) {
@@ -92,7 +91,7 @@ Result<void> Cgroup::create_v1(const SpecResources& r, const std::string& rel,
     }
     std::string file = groups[w.controller] + "/" + w.file;
     if (!sys::exists(file)) {  // e.g. memsw without swap accounting
-      cgroup_warn_not_applied(w.file + " (" + file + " does not exist)");
+      cgroup_warn_not_applied(w.file, file + " does not exist");
       continue;
     }
     TRY(with_context(sys::write_file(file, w.value), "writing '" + w.value + "' to " + file));
