@@ -104,7 +104,13 @@ Result<void> Cgroup::create_v2(const SpecLinux& l, const std::string& rel,
 }
 
 Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root) {
+  return create(l, id, root, {});
+}
+
+Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root,
+                              MkdirHook on_mkdir) {
   Cgroup cg;
+  cg.m_on_mkdir = std::move(on_mkdir);
   for (const auto& f : l.resources.ignored)
     cgroup_warn_not_applied(f, "deprecated, no cgroup v2 equivalent");
   std::string rel = TRY(clean_entry_path(
@@ -115,6 +121,7 @@ Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const s
     TRY(cg.create_v2(l, rel, root));
   else
     TRY(cg.create_v1(l.resources, rel, root));
+  cg.m_on_mkdir = nullptr;
   return cg;
 }
 

@@ -4,6 +4,7 @@
 // group per v1 hierarchy that has something to limit, joined with join() (cgroup_v1.cpp).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,11 @@ class Cgroup {
   // cannot be applied are warned about once each.
   static Result<Cgroup> create(const SpecLinux& linux_spec, const std::string& id,
                                const std::string& root = "/sys/fs/cgroup");
+  // For tests with a fake root of plain files: called after each mkdir of a group,
+  // to create the interface files the kernel would.
+  using MkdirHook = std::function<void(const std::string& dir)>;
+  static Result<Cgroup> create(const SpecLinux& linux_spec, const std::string& id,
+                               const std::string& root, MkdirHook on_mkdir);
   Cgroup(Cgroup&& o) noexcept
       : m_path(std::exchange(o.m_path, {})),
         m_fd(std::move(o.m_fd)),
@@ -52,6 +58,7 @@ class Cgroup {
   UniqueFd m_fd;
   UniqueFd m_device_prog;  // the attached BPF_CGROUP_DEVICE program (v2)
   std::vector<std::string> m_v1_paths;
+  MkdirHook m_on_mkdir;  // only while creating
 };
 
 // Helpers shared by the v1 and v2 code (cgroup.cpp).

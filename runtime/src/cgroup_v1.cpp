@@ -54,7 +54,8 @@ Result<void> fill_cpuset(const std::string& dir) {
   return {};
 }
 
-Result<std::string> make_group(const std::string& hierarchy, const std::string& rel) {
+Result<std::string> make_group(const std::string& hierarchy, const std::string& rel,
+                               const Cgroup::MkdirHook& on_mkdir) {
   std::string dir = hierarchy;
   bool cpuset = hierarchy.ends_with("/cpuset");
   for (size_t pos = 0; pos != std::string::npos;) {
@@ -65,6 +66,7 @@ Result<std::string> make_group(const std::string& hierarchy, const std::string& 
       TRY(cgroup_make_leaf(dir));
     else if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
       return fail_errno("mkdir " + dir);
+    if (on_mkdir) on_mkdir(dir);
     if (cpuset) TRY(fill_cpuset(dir));
   }
   return dir;
@@ -85,7 +87,7 @@ Result<void> Cgroup::create_v1(const SpecResources& r, const std::string& rel,
       continue;
     }
     if (!groups.contains(w.controller)) {
-      std::string dir = TRY(make_group(hierarchy, rel));
+      std::string dir = TRY(make_group(hierarchy, rel, m_on_mkdir));
       m_v1_paths.push_back(dir);
       groups[w.controller] = dir;
     }
