@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,6 +176,52 @@ TEST_F(Cgroups, FieldsTheHostCannotApplyAreNamed) {
                           ? "linux.resources.memory.swappiness is not applied"
                           : "linux.resources.cpu.idle is not applied";
   EXPECT_NE(o.err.find(field), std::string::npos) << o.err;
+}
+
+// The BPF device program on a real cgroup v2 group: the unified root here (hybrid
+// host: /sys/fs/cgroup/unified, no controllers needed) or /sys/fs/cgroup on v2.
+// A forked process is moved into the group and tries the devices itself.
+TEST_F(Cgroups, V2DeviceProgramIsEnforced) {
+  std::string root = "/sys/fs/cgroup/unified";
+  if (detect_cgroup_mode(root) != CgroupMode::unified) root = "/sys/fs/cgroup";
+  if (detect_cgroup_mode(root) != CgroupMode::unified) GTEST_SKIP() << "no cgroup v2 here";
+  SpecLinux l;
+  l.cgroups_path = "/keel-test/v2-devices";
+  l.resources.devices = {{.allow = true, .type = 'c', .major = 1, .minor = 1, .access = "r"}};
+  auto cg = Cgroup::create(l, "v2-devices", root);
+  ASSERT_TRUE(cg) << cg.error().message();
+  std::string dir = *s_dir / "v2dev";
+  fs::create_directories(dir);
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    char b;
+    if (::read(go[0], &b, 1) != 1) ::_exit(100);
+    int bits = 0;
+    // c 1:3 (/dev/null) is on the default list; c 1:1 is readable only; b 8:0 is denied.
+    if (::mknod((dir + "/null").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0) bits |= 1;
+    if (::mknod((dir + "/mem").c_str(), S_IFCHR | 0600, makedev(1, 1)) < 0 && errno == EPERM)
+      bits |= 2;
+    if (::mknod((dir + "/sda").c_str(), S_IFBLK | 0600, makedev(8, 0)) < 0 && errno == EPERM)
+      bits |= 4;
+    int fd = ::open("/dev/null", O_WRONLY);
+    if (fd >= 0) bits |= 8;
+    ::_exit(bits);
+  }
+  ASSERT_GT(pid, 0);
+  write_text(cg->path() + "/cgroup.procs", std::to_string(pid));
+  ASSERT_EQ(::write(go[1], "g", 1), 1);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  ::close(go[0]);
+  ::close(go[1]);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 1 | 2 | 4 | 8);
+  std::string path = cg->path();
+  EXPECT_TRUE(cg->remove());
+  EXPECT_FALSE(fs::exists(path));
+  ::rmdir((root + "/keel-test").c_str());
 }
 
 }  // namespace
