@@ -375,6 +375,13 @@ Result<std::string> make_spec_json(const ImageConfig& image, const keel::Contain
   json resources = json::object();
   if (def.resources.memory_max) resources["memory"] = {{"limit", *def.resources.memory_max}};
   if (def.resources.pids_max) resources["pids"] = {{"limit", *def.resources.pids_max}};
+  if (def.resources.cpu_quota) resources["cpu"]["quota"] = *def.resources.cpu_quota;
+  if (def.resources.cpu_period) resources["cpu"]["period"] = *def.resources.cpu_period;
+  // No spec field takes a v2 weight directly (cpu.shares is the v1 scale): unified.
+  if (def.resources.cpu_weight)
+    resources["unified"]["cpu.weight"] = std::to_string(*def.resources.cpu_weight);
+  if (def.resources.io_weight)
+    resources["unified"]["io.weight"] = "default " + std::to_string(*def.resources.io_weight);
   spec["process"]["user"] = {{"uid", uid}, {"gid", gid}};
   spec["linux"]["resources"] = resources;
   spec["linux"]["cgroupsPath"] = "/keel/" + def.name;

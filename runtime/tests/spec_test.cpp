@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "seccomp.hpp"
@@ -86,6 +87,9 @@ ContainerDef sample_def() {
   d.hostname = "webhost";
   d.resources.memory_max = 64u << 20;
   d.resources.pids_max = 32;
+  d.resources.cpu_weight = 200;
+  d.resources.cpu_quota = 50000;
+  d.resources.io_weight = 300;
   return d;
 }
 
@@ -107,6 +111,10 @@ TEST(MakeSpec, MergesImageAndDefinition) {
   EXPECT_EQ(s->linux_.cgroups_path, "/keel/web");
   EXPECT_EQ(s->linux_.resources.memory.limit, int64_t{64} << 20);
   EXPECT_EQ(s->linux_.resources.pids_limit, 32);
+  EXPECT_EQ(s->linux_.resources.cpu.quota, 50000);
+  EXPECT_FALSE(s->linux_.resources.cpu.period);  // the kernel's default, 100000
+  EXPECT_EQ(s->linux_.resources.unified, (std::map<std::string, std::string>{
+                                             {"cpu.weight", "200"}, {"io.weight", "default 300"}}));
   std::vector<std::string> ns, dests;
   for (auto& n : s->linux_.namespaces) ns.push_back(n.type);
   for (auto& m : s->mounts) dests.push_back(m.destination);
