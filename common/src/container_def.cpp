@@ -172,6 +172,37 @@ Result<void> parse_mounts(const TomlDoc& doc, const toml::table& t, ContainerDef
   return {};
 }
 
+// cpu_max: "$MAX [$PERIOD]" as in cgroup v2's cpu.max, $MAX a number or "max".
+Result<void> parse_cpu_max(const TomlDoc& doc, const toml::table& t, ContainerResources& r) {
+  auto text = TRY(doc.get_string(t, "cpu_max"));
+  if (!text) return {};
+  auto bad = [&] {
+    return fail(doc.error_at(t.get("cpu_max"),
+                             "cpu_max must be \"QUOTA PERIOD\", \"QUOTA\" or "
+                             "\"max\" (microseconds, e.g. \"50000 100000\")"));
+  };
+  auto number = [](std::string_view s) -> std::optional<int64_t> {
+    if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    return std::stoll(std::string(s));
+  };
+  std::string_view v = *text;
+  size_t space = v.find(' ');
+  std::string_view max = v.substr(0, space);
+  if (max == "max")
+    r.cpu_quota = -1;
+  else if (auto q = number(max); q && *q > 0)
+    r.cpu_quota = *q;
+  else
+    return bad();
+  if (space != std::string_view::npos) {
+    auto period = number(v.substr(space + 1));
+    if (!period || *period <= 0) return bad();
+    r.cpu_period = static_cast<uint64_t>(*period);
+  }
+  return {};
+}
+
 // "127.0.0.1:8080" or 8080 (then on 127.0.0.1); IPv4 literals only: the probe must
 // not depend on name resolution inside the container.
 bool parse_host_port(std::string_view text, HealthCheck& h) {
@@ -262,13 +293,22 @@ Result<ContainerResources> parse_resources(const TomlDoc& doc, const toml::table
   ContainerResources r;
   const toml::table* t = TRY(doc.get_table(root, "resources"));
   if (!t) return r;
-  TRY(doc.reject_unknown_keys(*t, "[resources]", {"memory_max", "pids_max"}));
+  TRY(doc.reject_unknown_keys(*t, "[resources]",
+                              {"memory_max", "pids_max", "cpu_weight", "cpu_max", "io_weight"}));
   r.memory_max = TRY(doc.get_size(*t, "memory_max"));
   auto pids = TRY(doc.get_int(*t, "pids_max"));
   if (pids) {
     if (*pids <= 0) return fail(doc.error_at(t->get("pids_max"), "pids_max must be positive"));
     r.pids_max = static_cast<uint64_t>(*pids);
   }
+  for (auto [key, out] : {std::pair{"cpu_weight", &r.cpu_weight}, {"io_weight", &r.io_weight}}) {
+    auto w = TRY(doc.get_int(*t, key));
+    if (!w) continue;
+    if (*w < 1 || *w > 10000)
+      return fail(doc.error_at(t->get(key), fmt::format("{} must be between 1 and 10000", key)));
+    *out = static_cast<uint64_t>(*w);
+  }
+  TRY(parse_cpu_max(doc, *t, r));
   return r;
 }
 

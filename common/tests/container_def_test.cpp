@@ -211,3 +211,35 @@ TEST(ContainerDef, BadHealthChecksNameTheLine) {
   expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
   expect_error("ready = \"healthy\"\n", "needs a [health] check");
 }
+
+TEST(ContainerDef, CpuAndIoResources) {
+  auto r = parse_container_def_text(R"(
+image = "busybox"
+[resources]
+cpu_weight = 200
+cpu_max = "50000 200000"
+io_weight = 300
+)",
+                                    "a.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->resources.cpu_weight, 200u);
+  EXPECT_EQ(r->resources.cpu_quota, 50000);
+  EXPECT_EQ(r->resources.cpu_period, 200000u);
+  EXPECT_EQ(r->resources.io_weight, 300u);
+  r = parse_container_def_text("image = \"b\"\n[resources]\ncpu_max = \"max\"\n", "a.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->resources.cpu_quota, -1);
+  EXPECT_FALSE(r->resources.cpu_period);
+}
+
+TEST(ContainerDef, BadCpuAndIoResourcesNameTheKey) {
+  for (const char* bad : {"cpu_max = \"fast\"", "cpu_max = \"0 100000\"", "cpu_max = \"50000 x\"",
+                          "cpu_weight = 0", "io_weight = 10001"}) {
+    auto r = parse_container_def_text(std::string("image = \"b\"\n[resources]\n") + bad + "\n",
+                                      "a.toml");
+    ASSERT_FALSE(r) << bad;
+    std::string key = std::string(bad).substr(0, std::string(bad).find(' '));
+    EXPECT_NE(r.error().message().find(key + " must be"), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("a.toml"), std::string::npos) << r.error().message();
+  }
+}

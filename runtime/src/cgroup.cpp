@@ -7,6 +7,9 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <set>
+
+#include "device_cgroup.hpp"
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
 #include "layer.hpp"
@@ -14,9 +17,37 @@
 namespace keel::runtime {
 namespace {
 
-constexpr const char* kControllers[] = {"memory", "pids"};
+// cgroup-v2.rst "Enabling and Disabling": a controller is usable in a group only
+// when every ancestor lists it in cgroup.subtree_control.
+Result<void> enable_controllers(const std::string& dir, const std::set<std::string>& wanted) {
+  auto available = TRY(sys::read_file(dir + "/cgroup.controllers"));
+  auto enabled = TRY(sys::read_file(dir + "/cgroup.subtree_control"));
+  std::string want;
+  for (const auto& c : wanted) {
+    if (!cgroup_has_word(available, c))
+      return fail_msg("the " + c + " controller is not available in " + dir +
+                      " (needed by linux.resources)");
+    if (!cgroup_has_word(enabled, c)) want += (want.empty() ? "+" : " +") + c;
+  }
+  if (want.empty()) return {};
+  return with_context(sys::write_file(dir + "/cgroup.subtree_control", want),
+                      "enabling " + want + " in " + dir);
+}
 
-bool has_word(std::string_view list, std::string_view word) {
+// One plan entry; a missing file falls back to fallback_file (io.bfq.weight).
+Result<void> write_v2(const std::string& dir, const CgroupWrite& w) {
+  std::string file = w.file, value = w.value;
+  if (!w.fallback_file.empty() && !sys::exists(dir + "/" + file)) {
+    file = w.fallback_file;
+    value = w.fallback_value;
+  }
+  return with_context(sys::write_file(dir + "/" + file, value),
+                      "writing '" + value + "' to " + dir + "/" + file);
+}
+
+}  // namespace
+
+bool cgroup_has_word(std::string_view list, std::string_view word) {
   size_t pos = 0;
   while (pos < list.size()) {
     size_t end = list.find_first_of(" \n", pos);
@@ -27,21 +58,7 @@ bool has_word(std::string_view list, std::string_view word) {
   return false;
 }
 
-// cgroup-v2.rst "Enabling and Disabling": a controller is usable in a group only
-// when every ancestor lists it in cgroup.subtree_control.
-Result<void> enable_controllers(const std::string& dir) {
-  auto available = TRY(sys::read_file(dir + "/cgroup.controllers"));
-  auto enabled = TRY(sys::read_file(dir + "/cgroup.subtree_control"));
-  std::string want;
-  for (const char* c : kControllers)
-    if (has_word(available, c) && !has_word(enabled, c))
-      want += std::string(want.empty() ? "+" : " +") + c;
-  if (want.empty()) return {};
-  return with_context(sys::write_file(dir + "/cgroup.subtree_control", want),
-                      "enabling " + want + " in " + dir);
-}
-
-Result<void> make_leaf(const std::string& path) {
+Result<void> cgroup_make_leaf(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) == 0) return {};
   if (errno != EEXIST) return fail_errno("mkdir " + path);
   // A leftover from a runtime that was killed: reuse is unsafe (stale limits), so
@@ -52,16 +69,9 @@ Result<void> make_leaf(const std::string& path) {
   return {};
 }
 
-Result<void> write_limit(const std::string& path, const char* file, const char* controller,
-                         int64_t value) {
-  auto controllers = TRY(sys::read_file(path + "/cgroup.controllers"));
-  if (!has_word(controllers, controller))
-    return fail_msg(std::string("the ") + controller + " controller is not available in " + path);
-  std::string v = value < 0 ? "max" : std::to_string(value);  // -1 means unlimited
-  return with_context(sys::write_file(path + "/" + file, v), std::string("setting ") + file);
+void cgroup_warn_not_applied(const std::string& field, const std::string& why) {
+  log::warn("keel-runtime", "cgroup: {} is not applied on this host ({})", field, why);
 }
-
-}  // namespace
 
 CgroupMode detect_cgroup_mode(const std::string& root) {
   struct statfs st;
@@ -70,35 +80,49 @@ CgroupMode detect_cgroup_mode(const std::string& root) {
   return CgroupMode::hybrid_or_legacy;
 }
 
-Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root) {
-  Cgroup cg;
-  if (detect_cgroup_mode(root) != CgroupMode::unified) {
-    static bool warned = false;
-    if (!warned)
-      log::warn("keel-runtime",
-                "cgroup v2 is not the unified hierarchy on this host (hybrid mode): memory and "
-                "pids limits are not applied");
-    warned = true;
-    return cg;
-  }
-  std::string rel = TRY(clean_entry_path(
-      l.cgroups_path.empty() ? "keel/" + id
-                             : l.cgroups_path.substr(l.cgroups_path.starts_with('/'))));
-  if (rel.empty()) return fail_msg("linux.cgroupsPath must name a group below the root");
+Result<void> Cgroup::create_v2(const SpecLinux& l, const std::string& rel,
+                               const std::string& root) {
+  auto plan = TRY(plan_v2(l.resources));
+  std::set<std::string> controllers;
+  for (const auto& w : plan.writes)
+    if (!w.controller.empty()) controllers.insert(w.controller);
   std::string dir = root;
   for (size_t pos = 0; pos != std::string::npos;) {
-    TRY(enable_controllers(dir));
+    TRY(enable_controllers(dir, controllers));
     size_t end = rel.find('/', pos);
     dir = root + "/" + rel.substr(0, end);
     pos = end == std::string::npos ? end : end + 1;
     if (pos != std::string::npos && ::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
       return fail_errno("mkdir " + dir);
   }
-  TRY(make_leaf(dir));
-  cg.m_path = dir;
-  if (l.memory_limit) TRY(write_limit(dir, "memory.max", "memory", *l.memory_limit));
-  if (l.pids_limit) TRY(write_limit(dir, "pids.max", "pids", *l.pids_limit));
-  cg.m_fd = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+  TRY(cgroup_make_leaf(dir));
+  m_path = dir;
+  for (const auto& w : plan.writes) TRY(write_v2(dir, w));
+  for (const auto& f : plan.not_applied) cgroup_warn_not_applied(f, "cgroup v1 only");
+  m_fd = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+  m_device_prog = TRY(attach_device_program(m_fd.get(), effective_device_rules(l.resources)));
+  return {};
+}
+
+Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root) {
+  return create(l, id, root, {});
+}
+
+Result<Cgroup> Cgroup::create(const SpecLinux& l, const std::string& id, const std::string& root,
+                              MkdirHook on_mkdir) {
+  Cgroup cg;
+  cg.m_on_mkdir = std::move(on_mkdir);
+  for (const auto& f : l.resources.ignored)
+    cgroup_warn_not_applied(f, "deprecated, no cgroup v2 equivalent");
+  std::string rel = TRY(clean_entry_path(
+      l.cgroups_path.empty() ? "keel/" + id
+                             : l.cgroups_path.substr(l.cgroups_path.starts_with('/'))));
+  if (rel.empty()) return fail_msg("linux.cgroupsPath must name a group below the root");
+  if (detect_cgroup_mode(root) == CgroupMode::unified)
+    TRY(cg.create_v2(l, rel, root));
+  else
+    TRY(cg.create_v1(l.resources, rel, root));
+  cg.m_on_mkdir = nullptr;
   return cg;
 }
 
@@ -128,15 +152,20 @@ bool wait_unpopulated(const std::string& path, int ms) {
 // can leave children behind, and rmdir fails with EBUSY. Those are killed with
 // cgroup.kill (Linux 5.14), as runc does for containers without a PID namespace.
 Result<void> Cgroup::remove() {
+  if (m_device_prog) (void)detach_device_program(m_fd.get(), m_device_prog.get());
+  m_device_prog.reset();
   m_fd.reset();
-  if (m_path.empty()) return {};
+  Result<void> out;
+  for (auto& p : std::exchange(m_v1_paths, {}))
+    if (::rmdir(p.c_str()) < 0 && errno != ENOENT && out) out = fail_errno("rmdir " + p);
+  if (m_path.empty()) return out;
   std::string p = std::exchange(m_path, {});
-  if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return {};
+  if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return out;
   if (errno != EBUSY) return fail_errno("rmdir " + p);
   TRY_CTX(sys::write_file(p + "/cgroup.kill", "1"), "killing what is left in " + p);
   if (!wait_unpopulated(p, 2000)) return fail_msg(p + ": processes left after cgroup.kill");
   if (::rmdir(p.c_str()) < 0 && errno != ENOENT) return fail_errno("rmdir " + p);
-  return {};
+  return out;
 }
 
 Cgroup::~Cgroup() {

@@ -74,6 +74,20 @@ ChildErr child_set_process(const ChildPlan& plan) {
   return {};
 }
 
+// The one synchronisation point before setup: on hybrid hosts the parent must put
+// the child in its v1 cgroups (Cgroup::join) before the child uses resources or
+// execs. The parent kills the child if joining fails, so a byte always comes.
+ChildErr child_wait_for_cgroup_join(const ChildPlan& plan) {
+  if (plan.cgroup_join_fd < 0) return {};
+  char byte;
+  ssize_t n;
+  do n = ::read(plan.cgroup_join_fd, &byte, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) return child_err("wait for cgroup join", "");
+  ::close(plan.cgroup_join_fd);
+  return {};
+}
+
 }  // namespace
 
 void child_main(const ChildPlan& plan) {
@@ -81,6 +95,7 @@ void child_main(const ChildPlan& plan) {
   // detached (created) container outlives `create` by design: child_wait_for_start
   // clears this once setup is done, so a `create` killed midway leaves no process.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (ChildErr e = child_wait_for_cgroup_join(plan)) report_and_exit(plan, e);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_prepare_rootfs(plan);
   if (!e) e = child_wait_for_hooks(plan);

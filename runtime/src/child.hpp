@@ -108,6 +108,9 @@ struct ChildPlan {
   int err_fd = -1;                // CLOEXEC pipe: EOF means execve succeeded
   bool loopback_up = false;       // a new network namespace: bring "lo" up (spawn sets it)
   ChildLifecycle lifecycle;       // create/start split, hooks, fds (lifecycle.cpp)
+  // v1 cgroups (hybrid hosts): the parent adds the child to them by pid and then
+  // writes one byte here; the child waits for it before any setup. -1: no wait.
+  int cgroup_join_fd = -1;
 };
 
 // A failed step in the child: the syscall, its object and errno.

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "capabilities.hpp"
 #include "cgroup.hpp"
@@ -174,10 +175,27 @@ Result<void> read_child_report(int fd, const Launch& launch, pid_t pid) {
   }
 }
 
+// Hybrid/v1 hosts: clone3 cannot start the child in v1 groups, so it waits on
+// plan.cgroup_join_fd until the parent has added it (child.cpp); on failure the
+// child is killed before it ran any of the container's code.
+Result<void> join_cgroups_before_exec(const Cgroup& cg, pid_t pid, int pidfd, UniqueFd release) {
+  if (auto r = cg.join(pid); !r) {
+    (void)sys::pidfd_send_signal(pidfd, SIGKILL);
+    (void)wait_status(pidfd);
+    return r;
+  }
+  return sys::write_all(release.get(), "j");
+}
+
 Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, const Launch& launch) {
   auto pipe = TRY(sys::pipe(O_CLOEXEC));
   plan.err_fd = pipe.write.get();
   plan.loopback_up = (ns_flags & CLONE_NEWNET) != 0;
+  std::optional<sys::Pipe> join;
+  if (cg.needs_join()) {
+    join = TRY(sys::pipe(O_CLOEXEC));
+    plan.cgroup_join_fd = join->read.get();
+  }
   int pidfd = -1;
   CloneArgs args;
   std::memset(&args, 0, sizeof args);
@@ -195,6 +213,10 @@ Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, con
   if (pid == 0) child_main(plan);
   UniqueFd pfd(pidfd);
   pipe.write.reset();
+  if (join) {
+    join->read.reset();
+    TRY(join_cgroups_before_exec(cg, static_cast<pid_t>(pid), pfd.get(), std::move(join->write)));
+  }
   if (auto r = read_child_report(pipe.read.get(), launch, static_cast<pid_t>(pid)); !r) {
     (void)sys::pidfd_send_signal(pfd.get(), SIGKILL);  // it may wait on a hook or fifo
     (void)wait_status(pfd.get());

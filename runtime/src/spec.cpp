@@ -11,6 +11,7 @@
 #include "keel/common/sys.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
+#include "spec_resources.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -134,16 +135,6 @@ Result<std::vector<SpecMount>> parse_mounts(const json& root) {
   return out;
 }
 
-Result<void> parse_resources(const json& lx, SpecLinux& l) {
-  const json* r = TRY(jsonu::get_object(lx, "resources", "linux.resources"));
-  if (!r) return {};
-  if (const json* m = TRY(jsonu::get_object(*r, "memory", "linux.resources.memory")))
-    l.memory_limit = TRY(jsonu::get_int(*m, "limit", "linux.resources.memory.limit"));
-  if (const json* p = TRY(jsonu::get_object(*r, "pids", "linux.resources.pids")))
-    l.pids_limit = TRY(jsonu::get_int(*p, "limit", "linux.resources.pids.limit"));
-  return {};
-}
-
 Result<SpecSyscall> parse_syscall(const json& j) {
   SpecSyscall s;
   s.names = TRY(jsonu::get_strings(j, "names", "linux.seccomp.syscalls[].names"));
@@ -211,7 +202,8 @@ Result<SpecLinux> parse_linux(const json& root) {
       l.namespaces.push_back(std::move(s));
     }
   }
-  TRY(parse_resources(*lx, l));
+  if (const json* r = TRY(jsonu::get_object(*lx, "resources", "linux.resources")))
+    l.resources = TRY(parse_resources(*r));
   l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");
   l.masked_paths = TRY(jsonu::get_strings(*lx, "maskedPaths", "linux.maskedPaths"));
   l.readonly_paths = TRY(jsonu::get_strings(*lx, "readonlyPaths", "linux.readonlyPaths"));
@@ -431,6 +423,13 @@ Result<std::string> make_spec_json(const ImageConfig& image, const keel::Contain
   json resources = json::object();
   if (def.resources.memory_max) resources["memory"] = {{"limit", *def.resources.memory_max}};
   if (def.resources.pids_max) resources["pids"] = {{"limit", *def.resources.pids_max}};
+  if (def.resources.cpu_quota) resources["cpu"]["quota"] = *def.resources.cpu_quota;
+  if (def.resources.cpu_period) resources["cpu"]["period"] = *def.resources.cpu_period;
+  // No spec field takes a v2 weight directly (cpu.shares is the v1 scale): unified.
+  if (def.resources.cpu_weight)
+    resources["unified"]["cpu.weight"] = std::to_string(*def.resources.cpu_weight);
+  if (def.resources.io_weight)
+    resources["unified"]["io.weight"] = "default " + std::to_string(*def.resources.io_weight);
   spec["process"]["user"] = {{"uid", uid}, {"gid", gid}};
   spec["linux"]["resources"] = resources;
   spec["linux"]["cgroupsPath"] = "/keel/" + def.name;

@@ -443,7 +443,7 @@ TEST_F(Containers, CgroupV2GroupLifecycle) {
     EXPECT_TRUE(cg->remove());
   }
   EXPECT_FALSE(fs::exists(root + "/keel/keel-test-cg"));
-  l.pids_limit = 10;
+  l.resources.pids_limit = 10;
   {
     auto cg = Cgroup::create(l, "keel-test-cg", root);
     if (!cg) {

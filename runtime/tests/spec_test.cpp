@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "seccomp.hpp"
@@ -40,8 +41,8 @@ TEST(Spec, ParsesTheSupportedSubset) {
   EXPECT_EQ(s->mounts[1].options, (std::vector<std::string>{"nosuid", "mode=755"}));
   ASSERT_EQ(s->linux_.namespaces.size(), 2u);
   EXPECT_EQ(s->linux_.namespaces[1].type, "mount");
-  EXPECT_EQ(s->linux_.memory_limit, 1048576);
-  EXPECT_EQ(s->linux_.pids_limit, 64);
+  EXPECT_EQ(s->linux_.resources.memory.limit, 1048576);
+  EXPECT_EQ(s->linux_.resources.pids_limit, 64);
   EXPECT_EQ(s->linux_.cgroups_path, "/keel/h");
   EXPECT_EQ(s->linux_.masked_paths, std::vector<std::string>{"/proc/kcore"});
   EXPECT_EQ(s->linux_.readonly_paths, std::vector<std::string>{"/proc/sys"});
@@ -86,6 +87,9 @@ ContainerDef sample_def() {
   d.hostname = "webhost";
   d.resources.memory_max = 64u << 20;
   d.resources.pids_max = 32;
+  d.resources.cpu_weight = 200;
+  d.resources.cpu_quota = 50000;
+  d.resources.io_weight = 300;
   return d;
 }
 
@@ -105,8 +109,12 @@ TEST(MakeSpec, MergesImageAndDefinition) {
   EXPECT_EQ(s->process.cwd, "/srv");
   EXPECT_EQ(s->hostname, "webhost");
   EXPECT_EQ(s->linux_.cgroups_path, "/keel/web");
-  EXPECT_EQ(s->linux_.memory_limit, int64_t{64} << 20);
-  EXPECT_EQ(s->linux_.pids_limit, 32);
+  EXPECT_EQ(s->linux_.resources.memory.limit, int64_t{64} << 20);
+  EXPECT_EQ(s->linux_.resources.pids_limit, 32);
+  EXPECT_EQ(s->linux_.resources.cpu.quota, 50000);
+  EXPECT_FALSE(s->linux_.resources.cpu.period);  // the kernel's default, 100000
+  EXPECT_EQ(s->linux_.resources.unified, (std::map<std::string, std::string>{
+                                             {"cpu.weight", "200"}, {"io.weight", "default 300"}}));
   std::vector<std::string> ns, dests;
   for (auto& n : s->linux_.namespaces) ns.push_back(n.type);
   for (auto& m : s->mounts) dests.push_back(m.destination);

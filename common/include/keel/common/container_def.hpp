@@ -36,6 +36,12 @@ struct HealthCheck {
 struct ContainerResources {
   std::optional<uint64_t> memory_max;  // bytes -> memory.max
   std::optional<uint64_t> pids_max;    // -> pids.max
+  std::optional<uint64_t> cpu_weight;  // 1..10000 -> cpu.weight (cgroup v2 only)
+  // cpu_max = "50000 100000" or "max" (cgroup-v2.rst cpu.max: "$MAX [$PERIOD]"):
+  // quota, or -1 for max; period in microseconds, default 100000.
+  std::optional<int64_t> cpu_quota;
+  std::optional<uint64_t> cpu_period;
+  std::optional<uint64_t> io_weight;  // 1..10000 -> io.weight "default N" (cgroup v2 only)
 };
 
 // A host path bind-mounted into the container ([[mounts]]).

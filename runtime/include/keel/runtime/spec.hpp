@@ -70,10 +70,64 @@ struct SpecNamespace {
   std::string path;  // joining an existing namespace is not supported yet
 };
 
+// config-linux.md#control-groups "resources". Limits of -1 mean unlimited.
+struct SpecMemory {
+  std::optional<int64_t> limit, reservation, swap;  // swap: memory+swap, as in cgroup v1
+  std::optional<uint64_t> swappiness;               // v1 only
+  bool disable_oom_killer = false;                  // v1 only
+};
+
+struct SpecCpu {
+  std::optional<uint64_t> shares, period, realtime_period;
+  std::optional<int64_t> quota, realtime_runtime, idle;
+  std::string cpus, mems;  // cpuset lists, "0-3,7"; empty: inherited
+};
+
+// blockIO device entries; major/minor name a block device.
+struct SpecWeightDevice {
+  int64_t major = 0, minor = 0;
+  std::optional<uint16_t> weight, leaf_weight;
+};
+struct SpecThrottleDevice {
+  int64_t major = 0, minor = 0;
+  uint64_t rate = 0;
+};
+
+struct SpecBlockIo {
+  std::optional<uint16_t> weight, leaf_weight;  // 10..1000
+  std::vector<SpecWeightDevice> weight_device;
+  std::vector<SpecThrottleDevice> read_bps, write_bps, read_iops, write_iops;
+};
+
+struct SpecHugepageLimit {
+  std::string page_size;  // "2MB", "1GB", "64KB"
+  uint64_t limit = 0;
+};
+
+// config-linux.md#allowed-device-list: major/minor -1 match any.
+struct SpecDeviceRule {
+  bool allow = false;
+  char type = 'a';  // a, b, c
+  int64_t major = -1, minor = -1;
+  std::string access = "rwm";
+};
+
+struct SpecResources {
+  SpecMemory memory;
+  SpecCpu cpu;
+  std::optional<int64_t> pids_limit;
+  SpecBlockIo block_io;
+  std::vector<SpecHugepageLimit> hugepage_limits;
+  std::map<std::string, std::string> unified;  // cgroup v2 file -> value
+  std::vector<SpecDeviceRule> devices;
+  // Fields accepted but without effect (memory.kernel, memory.kernelTCP): the cgroup
+  // code warns about each once.
+  std::vector<std::string> ignored;
+};
+
 struct SpecLinux {
   std::vector<SpecNamespace> namespaces;
-  std::optional<int64_t> memory_limit;  // resources.memory.limit
-  std::optional<int64_t> pids_limit;    // resources.pids.limit
+  SpecResources resources;
   std::string cgroups_path;
   std::vector<std::string> masked_paths, readonly_paths;
   std::map<std::string, std::string> sysctl;  // only namespaced keys are accepted
