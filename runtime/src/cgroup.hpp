@@ -51,6 +51,8 @@ class Cgroup {
   Result<void> remove();
   // Leaves the group in place for a detached container (`create`): `delete` removes
   // it by path. Returns the path.
+  // The same for the v1 groups of a hybrid host (call before release()).
+  std::vector<std::string> release_v1() { return std::exchange(m_v1_paths, {}); }
   std::string release() {
     m_fd.reset();
     return std::exchange(m_path, {});

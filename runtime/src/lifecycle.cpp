@@ -145,6 +145,7 @@ Result<Created> create_in(const std::string& id, const CreateOptions& o, const S
     (void)sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);  // blocked on the fifo
     return fail(std::move(w).error());
   }
+  st.cgroups_v1 = cg.release_v1();
   st.cgroup = cg.release();
   return Created{std::move(init), std::move(st)};
 }

@@ -177,6 +177,7 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
     }
   }
   remove_cgroup(s.cgroup);
+  for (const auto& p : s.cgroups_v1) remove_cgroup(p);
   s.status = "stopped";
   // config.md: poststop failures are warnings; the delete goes on.
   if (auto spec = bundle_spec(s); spec) {

@@ -26,6 +26,7 @@ std::string render_state(const ContainerState& s, bool full) {
     j["keel.startTime"] = s.start_time;
     j["keel.created"] = s.created;
     j["keel.cgroup"] = s.cgroup;
+    j["keel.cgroupsV1"] = s.cgroups_v1;
   } else {
     j["created"] = s.created;  // runc's `state` prints it too
   }
@@ -45,6 +46,7 @@ Result<ContainerState> parse_state(std::string_view text, const std::string& whe
   s.bundle = TRY(str("bundle"));
   s.created = TRY(str("keel.created"));
   s.cgroup = TRY(str("keel.cgroup"));
+  s.cgroups_v1 = TRY_CTX(jsonu::get_strings(j, "keel.cgroupsV1", "keel.cgroupsV1"), where);
   auto pid = TRY_CTX(jsonu::get_int(j, "pid", "pid"), where).value_or(0);
   if (pid < 0 || pid > INT32_MAX) return fail_msg(where + ": pid out of range");
   s.pid = static_cast<pid_t>(pid);

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/common/error.hpp"
 
@@ -23,6 +24,8 @@ struct ContainerState {
   // 22) guards against pid reuse; created is RFC 3339; cgroup is the group's path.
   uint64_t start_time = 0;
   std::string created, cgroup;
+  // Hybrid hosts: the container's v1 groups, one per controller, removed by delete.
+  std::vector<std::string> cgroups_v1;
 };
 
 // The spec's state document; `full` adds the runtime's own fields (state.json).

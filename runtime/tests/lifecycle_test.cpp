@@ -172,6 +172,14 @@ TEST_F(Lifecycle, CreateStartStateKillDelete) {
   EXPECT_EQ(gone.status, 125);
   EXPECT_NE(gone.err.find("life"), std::string::npos) << gone.err;
   EXPECT_FALSE(fs::exists(m_root + "/life"));
+  // No cgroup is left behind, v2 or (on a hybrid host) any v1 hierarchy.
+  for (const auto& h : fs::directory_iterator("/sys/fs/cgroup")) {
+    std::error_code ec;
+    if (fs::is_directory(h.path(), ec)) {
+      EXPECT_FALSE(fs::exists(h.path() / "keel/life")) << h.path();
+    }
+  }
+  EXPECT_FALSE(fs::exists("/sys/fs/cgroup/keel/life"));
 }
 
 TEST_F(Lifecycle, KillTakesSignalNamesAndDefaultsToTerm) {
