@@ -76,10 +76,11 @@ Result<Spec> bundle_spec(const ContainerState& s) {
   return load_spec(s.bundle + "/config.json");
 }
 
-// cgroup.procs can still list the init for a moment after it exits: retry EBUSY briefly.
+// The kernel takes the exited init out of its groups a moment after waitid returns
+// (v1 has no cgroup.events to wait on): retry EBUSY every 0.5 ms, for at most 1 s.
 void remove_cgroup(const std::string& path) {
   if (path.empty()) return;
-  for (int i = 0; i < 100 && ::rmdir(path.c_str()) < 0 && errno == EBUSY; ++i) ::usleep(10000);
+  for (int i = 0; i < 2000 && ::rmdir(path.c_str()) < 0 && errno == EBUSY; ++i) ::usleep(500);
 }
 
 Result<void> signal_cgroup(const ContainerState& s, int sig) {
