@@ -43,7 +43,9 @@ struct CloneArgs {
       set_tid_size, cgroup;
 };
 
-constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+// Signals a supervisor sends to stop or steer a container (keel-init's stop_signal,
+// `kill` of a foreground `run`), passed on to its PID 1 rather than acted on here.
+constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 Result<uint64_t> namespace_flags(const SpecLinux& l) {
   uint64_t flags = 0;

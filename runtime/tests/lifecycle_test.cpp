@@ -354,6 +354,21 @@ TEST_F(Lifecycle, RunForwardsSigtermToTheContainer) {
   EXPECT_FALSE(fs::exists(m_root + "/fwd"));
 }
 
+// keel-init's stop_signal may be SIGUSR1/SIGUSR2/SIGWINCH too: those must reach the
+// container as well, not kill the runtime.
+TEST_F(Lifecycle, RunForwardsSigusr1ToTheContainer) {
+  set_script("trap 'exit 43' USR1; echo ready > /out; while true; do sleep 0.05; done");
+  m_ids.push_back("fwd1");
+  pid_t pid;
+  runtime({"run", "--bundle", m_bundle, "fwd1"}, -1, false, &pid);
+  ASSERT_TRUE(wait_file(rootfs("out")));
+  ::kill(pid, SIGUSR1);
+  int st;
+  ::waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_EQ(WEXITSTATUS(st), 43);
+}
+
 TEST_F(Lifecycle, RunDetachedLeavesItRunning) {
   set_script("exec sleep 100");
   m_ids.push_back("bg");
