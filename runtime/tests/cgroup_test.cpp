@@ -40,22 +40,14 @@ class Cgroups : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete s_dir; }
 
-  void SetUp() override {
-    if (::geteuid() == 0) return;
-    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-    FAIL() << "the cgroup tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
-  }
+  void SetUp() override { test::require_root("the cgroup tests"); }
 
   static std::string make_bundle(const std::string& name) {
     std::string bundle = *s_dir / name, root = bundle + "/rootfs";
     fs::remove_all(bundle);
-    fs::create_directories(root + "/bin");
-    for (const char* d : {"proc", "dev", "sys", "tmp"}) fs::create_directories(root + "/" + d);
-    fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* app :
-         {"sh", "cat", "grep", "head", "tail", "sleep", "mknod", "echo", "seq", "wc", "kill"})
-      fs::create_symlink("busybox", root + "/bin/" + app);
+    test::make_busybox_rootfs(
+        root, {"proc", "dev", "sys", "tmp"},
+        {"sh", "cat", "grep", "head", "tail", "sleep", "mknod", "echo", "seq", "wc", "kill"});
     return bundle;
   }
 

@@ -33,21 +33,13 @@ class Definitions : public ::testing::Test {
     if (::geteuid() != 0) return;
     s_dir = new TempDir();
     std::string root = *s_dir / "rootfs";
-    fs::create_directories(root + "/bin");
-    for (const char* d : {"proc", "dev", "sys", "tmp"}) fs::create_directories(root + "/" + d);
-    fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* app : {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id"})
-      fs::create_symlink("busybox", root + "/bin/" + app);
+    test::make_busybox_rootfs(root, {"proc", "dev", "sys", "tmp"},
+                              {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id"});
     ASSERT_TRUE(
         write_oci_layout(root, ImageConfig{.cmd = {"sh"}}, *s_dir / "images/busybox", "busybox"));
   }
   static void TearDownTestSuite() { delete s_dir; }
-  void SetUp() override {
-    if (::geteuid() == 0) return;
-    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-    FAIL() << "the definition tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
-  }
+  void SetUp() override { test::require_root("the definition tests"); }
 
   // Runs `script` via `keel-runtime up` with the extra definition lines.
   static UpResult up(const std::string& name, const std::string& script, const std::string& toml) {

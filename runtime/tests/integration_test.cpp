@@ -36,24 +36,15 @@ class Containers : public ::testing::Test {
     if (::geteuid() != 0) return;
     s_dir = new TempDir();
     std::string root = *s_dir / "rootfs";
-    fs::create_directories(root + "/bin");
-    for (const char* d : {"proc", "dev", "sys", "tmp", "etc"})
-      fs::create_directories(root + "/" + d);
-    fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* app : {"sh", "echo", "cat", "hostname", "ls", "sleep", "grep", "wc", "true",
-                            "chown", "chmod", "mknod", "mount", "unshare", "mkdir", "touch"})
-      fs::create_symlink("busybox", root + "/bin/" + app);
+    test::make_busybox_rootfs(root, {"proc", "dev", "sys", "tmp", "etc"},
+                              {"sh", "echo", "cat", "hostname", "ls", "sleep", "grep", "wc", "true",
+                               "chown", "chmod", "mknod", "mount", "unshare", "mkdir", "touch"});
     ImageConfig cfg{.cmd = {"sh"}, .env = {"IMAGE_VAR=from-image"}};
     ASSERT_TRUE(write_oci_layout(root, cfg, *s_dir / "images/busybox", "busybox"));
   }
   static void TearDownTestSuite() { delete s_dir; }
 
-  void SetUp() override {
-    if (::geteuid() == 0) return;
-    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-    FAIL() << "the runtime integration tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
-  }
+  void SetUp() override { test::require_root("the runtime integration tests"); }
 
   // Writes <name>.toml and runs `keel-runtime up` on it.
   Outcome up(const std::string& name, const std::string& toml) {

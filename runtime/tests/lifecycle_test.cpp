@@ -36,20 +36,13 @@ struct Outcome {
 class Lifecycle : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) {
-      const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-      if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-      FAIL() << "the lifecycle tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
-    }
+    test::require_root("the lifecycle tests");
+    if (::geteuid() != 0) return;
     m_root = m_dir / "state";
     m_bundle = m_dir / "bundle";
     std::string rootfs = m_bundle + "/rootfs";
-    fs::create_directories(rootfs + "/bin");
-    for (const char* d : {"proc", "dev", "sys", "tmp", "hooks"})
-      fs::create_directories(rootfs + "/" + d);
-    fs::copy_file("/bin/busybox", rootfs + "/bin/busybox");
-    for (const char* app : {"sh", "echo", "cat", "sleep", "grep", "tty", "ls"})
-      fs::create_symlink("busybox", rootfs + "/bin/" + app);
+    test::make_busybox_rootfs(rootfs, {"proc", "dev", "sys", "tmp", "hooks"},
+                              {"sh", "echo", "cat", "sleep", "grep", "tty", "ls"});
     ASSERT_EQ(runtime({"spec", "--bundle", m_bundle}).status, 0);
     m_config = json::parse(read_text(m_bundle + "/config.json"));
   }

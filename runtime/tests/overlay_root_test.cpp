@@ -29,10 +29,7 @@ using test::write_text;
 namespace fs = std::filesystem;
 
 void require_root() {
-  if (::geteuid() == 0) return;
-  const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-  if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-  FAIL() << "the overlay rootfs tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
+  test::require_root("the overlay rootfs tests");
 }
 
 bool is_whiteout(const std::string& path) {
