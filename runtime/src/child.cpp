@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "capabilities.hpp"
+#include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -78,7 +79,8 @@ void child_main(const ChildPlan& plan) {
   // If keel-runtime dies, its container must not outlive it unsupervised.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
-  ChildErr e = child_prepare_rootfs(plan);
+  ChildErr e = child_enter_namespaces(plan);
+  if (!e) e = child_prepare_rootfs(plan);
   if (!e) e = child_pivot_root(plan);
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);

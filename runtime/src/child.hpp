@@ -56,7 +56,22 @@ struct ChildSysctl {
   std::string path, value;  // "/proc/sys/net/ipv4/ip_forward", "1"
 };
 
+// A namespace the child joins with setns(2) (namespaces.cpp).
+struct ChildJoin {
+  int fd;
+  int nstype;
+  const char* what;  // "network namespace /run/netns/x"
+};
+
+struct ChildNamespaces {
+  std::vector<ChildJoin> joins;  // user first
+  int unshare_flags = 0;         // created after joining a user namespace
+  int sync_fd = -1;              // >= 0: wait for the id maps (EOF: the parent gave up)
+  bool become_root = false;      // setresuid/setresgid(0) in the new or joined user ns
+};
+
 struct ChildPlan {
+  ChildNamespaces ns;
   std::string rootfs;  // absolute
   bool root_readonly = false;
   std::vector<ChildMount> mounts;

@@ -19,6 +19,7 @@
 #include "cgroup.hpp"
 #include "child.hpp"
 #include "keel/common/sys.hpp"
+#include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -42,32 +43,6 @@ struct CloneArgs {
 };
 
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
-
-Result<uint64_t> namespace_flags(const SpecLinux& l) {
-  uint64_t flags = 0;
-  for (const auto& ns : l.namespaces) {
-    if (!ns.path.empty())
-      return fail_msg("linux.namespaces: joining " + ns.type + " namespace " + ns.path +
-                      " is not supported");
-    if (ns.type == "pid")
-      flags |= CLONE_NEWPID;
-    else if (ns.type == "network")
-      flags |= CLONE_NEWNET;
-    else if (ns.type == "mount")
-      flags |= CLONE_NEWNS;
-    else if (ns.type == "ipc")
-      flags |= CLONE_NEWIPC;
-    else if (ns.type == "uts")
-      flags |= CLONE_NEWUTS;
-    else if (ns.type == "cgroup")
-      flags |= CLONE_NEWCGROUP;
-    else
-      return fail_msg("linux.namespaces: type '" + ns.type + "' is not supported");
-  }
-  // pivot_root must not change the host's root.
-  if (!(flags & CLONE_NEWNS)) return fail_msg("linux.namespaces: a mount namespace is required");
-  return flags;
-}
 
 Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
   ChildPlan p;
@@ -163,13 +138,13 @@ Result<void> read_child_report(int fd) {
   return fail(r.err ? Error::from_errno(r.message, r.err) : Error::msg(r.message));
 }
 
-Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
+Result<UniqueFd> spawn(ChildPlan& plan, NamespacePlan& ns, const Cgroup& cg) {
   auto pipe = TRY(sys::pipe(O_CLOEXEC));
   plan.err_fd = pipe.write.get();
   int pidfd = -1;
   CloneArgs args;
   std::memset(&args, 0, sizeof args);
-  args.flags = ns_flags | CLONE_PIDFD;
+  args.flags = ns.clone_flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   if (cg.fd() >= 0) {
@@ -178,11 +153,20 @@ Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(cg.fd());
   }
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) return fail_errno("clone3");
-  if (pid == 0) child_main(plan);
+  long pid;
+  {
+    auto in_pid_ns = TRY(PidNamespaceForClone::enter(ns));
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno("clone3");
+    if (pid == 0) child_main(plan);
+  }
   UniqueFd pfd(pidfd);
   pipe.write.reset();
+  if (auto r = release_child(static_cast<pid_t>(pid), ns); !r) {
+    (void)sys::pidfd_send_signal(pfd.get(), SIGKILL);
+    (void)wait_status(pfd.get());
+    return fail(std::move(r).error());
+  }
   if (auto r = read_child_report(pipe.read.get()); !r) {
     (void)wait_status(pfd.get());
     return fail(std::move(r).error());
@@ -191,14 +175,15 @@ Result<UniqueFd> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg) {
 }
 
 Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg) {
-  auto ns_flags = TRY(namespace_flags(spec.linux_));
-  if (!spec.hostname.empty() && !(ns_flags & CLONE_NEWUTS))
+  auto ns = TRY(plan_namespaces(spec.linux_));
+  if (!spec.hostname.empty() && !((ns.clone_flags | ns.unshare_flags) & CLONE_NEWUTS))
     return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
   auto plan = TRY(make_plan(spec, bundle_dir));
+  plan_child_namespaces(ns, plan);
   sigset_t old;
   auto sigfd = TRY(block_signals(old));
   plan.sigmask = old;
-  auto pidfd = spawn(plan, ns_flags, cg);
+  auto pidfd = spawn(plan, ns, cg);
   Result<int> status = pidfd ? supervise(pidfd->get(), sigfd.get()) : fail(pidfd.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;

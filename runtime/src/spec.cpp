@@ -10,6 +10,7 @@
 #include "keel/common/sys.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
+#include "spec_isolation.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -83,6 +84,7 @@ Result<void> parse_process_attrs(const json& j, SpecProcess& p) {
       return fail_msg("field 'process.oomScoreAdj' must be between -1000 and 1000");
     p.oom_score_adj = static_cast<int>(*adj);
   }
+  p.selinux_label = TRY(jsonu::get_string(j, "selinuxLabel", "process.selinuxLabel")).value_or("");
   return {};
 }
 
@@ -202,14 +204,7 @@ Result<SpecLinux> parse_linux(const json& root) {
   SpecLinux l;
   const json* lx = TRY(jsonu::get_object(root, "linux", "linux"));
   if (!lx) return l;
-  if (const json* ns = TRY(jsonu::get_array(*lx, "namespaces", "linux.namespaces"))) {
-    for (const auto& n : *ns) {
-      SpecNamespace s;
-      s.type = TRY(jsonu::get_string(n, "type", "linux.namespaces[].type")).value_or("");
-      s.path = TRY(jsonu::get_string(n, "path", "linux.namespaces[].path")).value_or("");
-      l.namespaces.push_back(std::move(s));
-    }
-  }
+  TRY(parse_isolation(*lx, l));
   TRY(parse_resources(*lx, l));
   l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");
   l.masked_paths = TRY(jsonu::get_strings(*lx, "maskedPaths", "linux.maskedPaths"));
