@@ -15,6 +15,7 @@
 #include "capabilities.hpp"
 #include "console.hpp"
 #include "loopback.hpp"
+#include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -97,7 +98,8 @@ void child_main(const ChildPlan& plan) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (ChildErr e = child_wait_for_cgroup_join(plan)) report_and_exit(plan, e);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
-  ChildErr e = child_prepare_rootfs(plan);
+  ChildErr e = child_enter_namespaces(plan);
+  if (!e) e = child_prepare_rootfs(plan);
   if (!e) e = child_wait_for_hooks(plan);
   if (!e) e = plan.lifecycle.no_pivot ? child_chroot_no_pivot(plan) : child_pivot_root(plan);
   if (!e && plan.loopback_up) e = child_loopback_up();

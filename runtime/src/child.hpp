@@ -86,7 +86,22 @@ constexpr int kChildReady = -1;
 // The report value meaning "rootfs prepared, waiting for the pre-pivot hooks".
 constexpr int kChildHooks = -2;
 
+// A namespace the child joins with setns(2) (namespaces.cpp).
+struct ChildJoin {
+  int fd;
+  int nstype;
+  const char* what;  // "network namespace /run/netns/x"
+};
+
+struct ChildNamespaces {
+  std::vector<ChildJoin> joins;  // user first
+  int unshare_flags = 0;         // created after joining a user namespace
+  int sync_fd = -1;              // >= 0: wait for the id maps (EOF: the parent gave up)
+  bool become_root = false;      // setresuid/setresgid(0) in the new or joined user ns
+};
+
 struct ChildPlan {
+  ChildNamespaces ns;
   std::string rootfs;  // absolute
   bool root_readonly = false;
   std::vector<ChildMount> mounts;

@@ -21,6 +21,7 @@
 #include "child.hpp"
 #include "keel/common/sys.hpp"
 #include "launch.hpp"
+#include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 
@@ -47,30 +48,12 @@ struct CloneArgs {
 // `kill` of a foreground `run`), passed on to its PID 1 rather than acted on here.
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-Result<uint64_t> namespace_flags(const SpecLinux& l) {
-  uint64_t flags = 0;
-  for (const auto& ns : l.namespaces) {
-    if (!ns.path.empty())
-      return fail_msg("linux.namespaces: joining " + ns.type + " namespace " + ns.path +
-                      " is not supported");
-    if (ns.type == "pid")
-      flags |= CLONE_NEWPID;
-    else if (ns.type == "network")
-      flags |= CLONE_NEWNET;
-    else if (ns.type == "mount")
-      flags |= CLONE_NEWNS;
-    else if (ns.type == "ipc")
-      flags |= CLONE_NEWIPC;
-    else if (ns.type == "uts")
-      flags |= CLONE_NEWUTS;
-    else if (ns.type == "cgroup")
-      flags |= CLONE_NEWCGROUP;
-    else
-      return fail_msg("linux.namespaces: type '" + ns.type + "' is not supported");
-  }
-  // pivot_root must not change the host's root.
-  if (!(flags & CLONE_NEWNS)) return fail_msg("linux.namespaces: a mount namespace is required");
-  return flags;
+// The namespaces, checked against what else the spec asks for.
+Result<NamespacePlan> plan_container_namespaces(const Spec& spec) {
+  auto ns = TRY(plan_namespaces(spec.linux_));
+  if (!spec.hostname.empty() && !((ns.clone_flags | ns.unshare_flags) & CLONE_NEWUTS))
+    return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
+  return ns;
 }
 
 Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
@@ -189,10 +172,18 @@ Result<void> join_cgroups_before_exec(const Cgroup& cg, pid_t pid, int pidfd, Un
   return sys::write_all(release.get(), "j");
 }
 
-Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, const Launch& launch) {
+// Kills a child that has not exec'd yet and reaps it, for a setup error.
+Error abort_child(int pidfd, Error e) {
+  (void)sys::pidfd_send_signal(pidfd, SIGKILL);  // it may wait on a hook or fifo
+  (void)wait_status(pidfd);
+  return e;
+}
+
+Result<Launched> spawn(ChildPlan& plan, NamespacePlan& ns, const Cgroup& cg, const Launch& launch) {
   auto pipe = TRY(sys::pipe(O_CLOEXEC));
   plan.err_fd = pipe.write.get();
-  plan.loopback_up = (ns_flags & CLONE_NEWNET) != 0;
+  plan.loopback_up = ((ns.clone_flags | ns.unshare_flags) & CLONE_NEWNET) != 0;
+  plan_child_namespaces(ns, plan);
   std::optional<sys::Pipe> join;
   if (cg.needs_join()) {
     join = TRY(sys::pipe(O_CLOEXEC));
@@ -201,7 +192,7 @@ Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, con
   int pidfd = -1;
   CloneArgs args;
   std::memset(&args, 0, sizeof args);
-  args.flags = ns_flags | CLONE_PIDFD;
+  args.flags = ns.clone_flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   if (cg.fd() >= 0) {
@@ -210,32 +201,33 @@ Result<Launched> spawn(ChildPlan& plan, uint64_t ns_flags, const Cgroup& cg, con
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(cg.fd());
   }
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) return fail_errno("clone3");
-  if (pid == 0) child_main(plan);
+  long pid;
+  {
+    auto in_pid_ns = TRY(PidNamespaceForClone::enter(ns));
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno("clone3");
+    if (pid == 0) child_main(plan);
+  }
   UniqueFd pfd(pidfd);
   pipe.write.reset();
   if (join) {
     join->read.reset();
     TRY(join_cgroups_before_exec(cg, static_cast<pid_t>(pid), pfd.get(), std::move(join->write)));
   }
-  if (auto r = read_child_report(pipe.read.get(), launch, static_cast<pid_t>(pid)); !r) {
-    (void)sys::pidfd_send_signal(pfd.get(), SIGKILL);  // it may wait on a hook or fifo
-    (void)wait_status(pfd.get());
-    return fail(std::move(r).error());
-  }
+  if (auto r = release_child(static_cast<pid_t>(pid), ns); !r)
+    return fail(abort_child(pfd.get(), std::move(r).error()));
+  if (auto r = read_child_report(pipe.read.get(), launch, static_cast<pid_t>(pid)); !r)
+    return fail(abort_child(pfd.get(), std::move(r).error()));
   return Launched{std::move(pfd), static_cast<pid_t>(pid)};
 }
 
 Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg) {
-  auto ns_flags = TRY(namespace_flags(spec.linux_));
-  if (!spec.hostname.empty() && !(ns_flags & CLONE_NEWUTS))
-    return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
+  auto ns = TRY(plan_container_namespaces(spec));
   auto plan = TRY(make_plan(spec, bundle_dir));
   sigset_t old;
   auto sigfd = TRY(block_signals(old));
   plan.sigmask = old;
-  auto child = spawn(plan, ns_flags, cg, Launch{});
+  auto child = spawn(plan, ns, cg, Launch{});
   Result<int> status = child ? supervise(child->pidfd.get(), sigfd.get()) : fail(child.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
@@ -253,16 +245,14 @@ Result<int> supervise_container(int pidfd, int sigfd) {
 
 Result<Launched> launch_container(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg,
                                   ChildLifecycle lifecycle, const Launch& launch) {
-  auto ns_flags = TRY(namespace_flags(spec.linux_));
-  if (!spec.hostname.empty() && !(ns_flags & CLONE_NEWUTS))
-    return fail_msg("hostname is set but there is no uts namespace (config.md#hostname)");
+  auto ns = TRY(plan_container_namespaces(spec));
   auto plan = TRY(make_plan(spec, bundle_dir));
   plan.lifecycle = std::move(lifecycle);
   if (launch.sigmask)
     plan.sigmask = *launch.sigmask;
   else
     ::sigprocmask(SIG_SETMASK, nullptr, &plan.sigmask);
-  return spawn(plan, ns_flags, cg, launch);
+  return spawn(plan, ns, cg, launch);
 }
 
 Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id) {

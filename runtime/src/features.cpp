@@ -2,6 +2,8 @@
 // same functions the config.json parser uses, so the two cannot drift apart.
 #include "features.hpp"
 
+#include "namespaces.hpp"
+
 #include <sys/capability.h>
 
 #include <cctype>
@@ -68,11 +70,11 @@ std::string features_json() {
   json hooks = json::array();
   for (const char* h : kHookNames) hooks.push_back(h);
   json linux_ = {
-      // container.cpp namespace_flags: user namespaces and joining by path are refused.
-      {"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "uts"}},
+      // Each may be new or joined by path, except mount (namespaces.cpp).
+      {"namespaces", namespace_types()},
       {"capabilities", capabilities()},
-      // Hybrid hosts run without a cgroup (cgroup.cpp); only the v2 files are written.
-      {"cgroup", {{"v1", false}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
+      // Hybrid hosts: v1 controllers get v1 groups (cgroup_v1.cpp).
+      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
       {"seccomp", seccomp()},
       {"apparmor", {{"enabled", false}}},
       {"selinux", {{"enabled", false}}},

@@ -11,6 +11,7 @@
 #include "keel/common/sys.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
+#include "spec_isolation.hpp"
 #include "spec_resources.hpp"
 
 namespace keel::runtime {
@@ -85,6 +86,7 @@ Result<void> parse_process_attrs(const json& j, SpecProcess& p) {
       return fail_msg("field 'process.oomScoreAdj' must be between -1000 and 1000");
     p.oom_score_adj = static_cast<int>(*adj);
   }
+  p.selinux_label = TRY(jsonu::get_string(j, "selinuxLabel", "process.selinuxLabel")).value_or("");
   return {};
 }
 
@@ -194,14 +196,7 @@ Result<SpecLinux> parse_linux(const json& root) {
   SpecLinux l;
   const json* lx = TRY(jsonu::get_object(root, "linux", "linux"));
   if (!lx) return l;
-  if (const json* ns = TRY(jsonu::get_array(*lx, "namespaces", "linux.namespaces"))) {
-    for (const auto& n : *ns) {
-      SpecNamespace s;
-      s.type = TRY(jsonu::get_string(n, "type", "linux.namespaces[].type")).value_or("");
-      s.path = TRY(jsonu::get_string(n, "path", "linux.namespaces[].path")).value_or("");
-      l.namespaces.push_back(std::move(s));
-    }
-  }
+  TRY(parse_isolation(*lx, l));
   if (const json* r = TRY(jsonu::get_object(*lx, "resources", "linux.resources")))
     l.resources = TRY(parse_resources(*r));
   l.cgroups_path = TRY(jsonu::get_string(*lx, "cgroupsPath", "linux.cgroupsPath")).value_or("");

@@ -206,7 +206,8 @@ TEST(Features, ListsWhatTheRuntimeSupports) {
   EXPECT_TRUE(has(f["mountOptions"], "nosuid"));
   EXPECT_TRUE(has(f["mountOptions"], "rbind"));
   EXPECT_TRUE(has(f["linux"]["namespaces"], "pid"));
-  EXPECT_FALSE(has(f["linux"]["namespaces"], "user"));
+  EXPECT_TRUE(has(f["linux"]["namespaces"], "user"));
+  EXPECT_FALSE(has(f["linux"]["namespaces"], "ns"));
   EXPECT_TRUE(has(f["linux"]["capabilities"], "CAP_SYS_ADMIN"));
   EXPECT_TRUE(has(f["linux"]["seccomp"]["actions"], "SCMP_ACT_ERRNO"));
   EXPECT_FALSE(has(f["linux"]["seccomp"]["actions"], "SCMP_ACT_NOTIFY"));

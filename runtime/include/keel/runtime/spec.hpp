@@ -36,6 +36,7 @@ struct SpecProcess {
   bool no_new_privileges = false;
   std::vector<SpecRlimit> rlimits;
   std::optional<int> oom_score_adj;
+  std::string selinux_label;  // config.md#linux-process "selinuxLabel"; empty: none
 };
 
 // config-linux.md#seccomp. Actions, operators, architectures and flags are the
@@ -66,8 +67,14 @@ struct SpecMount {
 };
 
 struct SpecNamespace {
-  std::string type;  // pid, network, mount, ipc, uts (user and cgroup are refused)
-  std::string path;  // joining an existing namespace is not supported yet
+  std::string type;  // pid, network, mount, ipc, uts, user, cgroup, time
+  std::string path;  // empty: a new namespace; else the namespace to join
+};
+
+// config-linux.md#user-namespace-mappings: container ids [container_id, +size) are
+// host ids [host_id, +size).
+struct SpecIdMapping {
+  uint32_t container_id = 0, host_id = 0, size = 0;
 };
 
 // config-linux.md#control-groups "resources". Limits of -1 mean unlimited.
@@ -132,6 +139,9 @@ struct SpecLinux {
   std::vector<std::string> masked_paths, readonly_paths;
   std::map<std::string, std::string> sysctl;  // only namespaced keys are accepted
   std::optional<SpecSeccomp> seccomp;
+  std::vector<SpecIdMapping> uid_mappings, gid_mappings;
+  std::string rootfs_propagation;  // config-linux.md#rootfs-mount-propagation; empty: rslave
+  std::string mount_label;         // config-linux.md#mount-label (SELinux context)
 };
 
 // config.md#posix-platform-hooks: one hook; path is absolute, timeout in seconds.

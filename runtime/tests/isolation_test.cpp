@@ -1,0 +1,233 @@
+// Privileged tests of namespaces, mounts and labels (needs root; label "root"): each
+// runs a busybox container and reads the effect from inside it.
+// Fails when not root, unless KEEL_ALLOW_SKIP_ROOT=1, so CI never skips silently.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "keel/runtime/container.hpp"
+#include "keel/runtime/spec.hpp"
+#include "test_util.hpp"
+
+namespace keel::runtime {
+namespace {
+
+using nlohmann::json;
+using test::read_text;
+using test::TempDir;
+using test::write_text;
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+constexpr uint32_t kHostBase = 200000;  // the user namespace tests map 0 to this
+
+class Isolation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() == 0) return;
+    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
+    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
+    FAIL() << "the isolation tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
+  }
+
+  // A bundle with a busybox rootfs; `owner` chowns it (for a user namespace).
+  std::string make_bundle(const std::string& name, std::optional<uint32_t> owner = {}) {
+    std::string root = m_dir / (name + "/rootfs");
+    // The mapped root of a user namespace must be able to reach the rootfs.
+    fs::permissions(std::string(m_dir / ""), fs::perms(0755));
+    fs::create_directories(root + "/bin");
+    for (const char* d : {"proc", "dev", "sys", "tmp", "etc", "mnt"})
+      fs::create_directories(root + "/" + d);
+    fs::copy_file("/bin/busybox", root + "/bin/busybox");
+    for (const char* app : {"sh", "cat", "id", "grep", "touch", "hostname", "ip", "ls", "cp",
+                            "chmod", "mount", "sleep", "test", "echo", "stat", "awk"})
+      fs::create_symlink("busybox", root + "/bin/" + app);
+    if (owner) {
+      for (const auto& e : fs::recursive_directory_iterator(root))
+        EXPECT_EQ(::lchown(e.path().c_str(), *owner, *owner), 0) << e.path();
+      EXPECT_EQ(::lchown(root.c_str(), *owner, *owner), 0);
+    }
+    return m_dir / name;
+  }
+
+  // Runs `script` with Keel's default config.json, changed by `edit`. Output is the
+  // script's stdout+stderr (through a file in the rootfs); a runtime error goes to err.
+  template <class F>
+  Outcome run(const std::string& bundle, const std::string& script, F edit) {
+    Outcome o;
+    std::string name = fs::path(bundle).filename();
+    ContainerDef def{.name = name, .image = "busybox", .command = {"sh", "-c", script}};
+    auto text = make_spec_json(ImageConfig{}, def);
+    if (!text) return o;
+    auto j = json::parse(*text);
+    j["process"]["args"] = {"sh", "-c", "exec >/tmp/out 2>&1; " + script};
+    j["mounts"].push_back({{"destination", "/tmp"},
+                           {"type", "bind"},
+                           {"source", bundle + "/out"},
+                           {"options", {"rbind"}}});
+    fs::create_directories(bundle + "/out");
+    edit(j);
+    auto spec = parse_spec(j.dump(), name + "/config.json");
+    if (!spec) {
+      o.err = spec.error().message();
+      return o;
+    }
+    auto r = run_container(*spec, bundle, "iso-" + name);
+    if (r)
+      o.status = *r;
+    else
+      o.err = r.error().message();
+    o.out = read_text(bundle + "/out/out");
+    return o;
+  }
+
+  TempDir m_dir;
+};
+
+json user_ns_edit(json& j) {
+  j["linux"]["namespaces"].push_back({{"type", "user"}});
+  json map = json::array({{{"containerID", 0}, {"hostID", kHostBase}, {"size", 65536}}});
+  j["linux"]["uidMappings"] = map;
+  j["linux"]["gidMappings"] = map;
+  return j;
+}
+
+TEST_F(Isolation, UserNamespaceMapsRootToTheHostRange) {
+  std::string b = make_bundle("userns", kHostBase);
+  fs::create_directories(b + "/out");
+  ASSERT_EQ(::chown((b + "/out").c_str(), kHostBase, kHostBase), 0);
+  auto o = run(b, "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; touch /tmp/made",
+               [](json& j) { user_ns_edit(j); });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out,
+            "         0     200000      65536\n"
+            "         0     200000      65536\n"
+            "0\n0\n");
+  struct stat st;
+  ASSERT_EQ(::stat((b + "/out/made").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kHostBase);
+  EXPECT_EQ(st.st_gid, kHostBase);
+}
+
+// A non-root process.user inside the user namespace is the mapped host id + uid.
+TEST_F(Isolation, UserNamespaceWithNonRootProcessUser) {
+  std::string b = make_bundle("userns-user", kHostBase);
+  fs::create_directories(b + "/out");
+  ASSERT_EQ(::chmod((b + "/out").c_str(), 0777), 0);
+  auto o = run(b, "id -u; touch /tmp/made", [](json& j) {
+    user_ns_edit(j);
+    j["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+  });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "1000\n");
+  struct stat st;
+  ASSERT_EQ(::stat((b + "/out/made").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kHostBase + 1000);
+}
+
+// The namespace files of a helper process that stays in its own namespaces until
+// the test ends: unshare(1) with a hostname, a dummy link, then sleep.
+class NamespaceHolder {
+ public:
+  explicit NamespaceHolder(const std::string& flags, const std::string& setup) {
+    std::string cmd = "exec unshare " + flags + " sh -c '" + setup + "; exec sleep 600'";
+    m_pid = ::fork();
+    if (m_pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+      ::_exit(127);
+    }
+  }
+  ~NamespaceHolder() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, nullptr, 0);
+    }
+  }
+  // Waits (briefly) until the holder has entered its namespace and the shell
+  // command `check` succeeds.
+  bool ready(const std::string& ns, const std::string& check) {
+    for (int i = 0; i < 200; ++i) {
+      std::string mine = fs::read_symlink("/proc/self/ns/" + ns);
+      std::error_code ec;
+      auto theirs = fs::read_symlink(path(ns), ec);
+      if (!ec && theirs != mine && std::system((check + " >/dev/null 2>&1").c_str()) == 0)
+        return true;
+      ::usleep(10000);
+    }
+    return false;
+  }
+  std::string path(const std::string& ns) const {
+    return "/proc/" + std::to_string(m_pid) + "/ns/" + ns;
+  }
+  pid_t pid() const { return m_pid; }
+
+ private:
+  pid_t m_pid = -1;
+};
+
+void join(json& j, const std::string& type, const std::string& path) {
+  for (auto& n : j["linux"]["namespaces"])
+    if (n["type"] == type) n["path"] = path;
+}
+
+TEST_F(Isolation, JoinsANetworkNamespaceByPath) {
+  // The marker: an MTU on lo that a fresh network namespace does not have.
+  NamespaceHolder h("--net", "ip link set lo mtu 1234");
+  ASSERT_TRUE(
+      h.ready("net", "nsenter --net=" + h.path("net") + " ip link show lo | grep -q 'mtu 1234'"));
+  std::string b = make_bundle("netjoin");
+  auto o = run(b, "cat /sys/class/net/lo/mtu", [&](json& j) { join(j, "network", h.path("net")); });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "1234\n");
+}
+
+TEST_F(Isolation, JoinsAUtsNamespaceByPath) {
+  NamespaceHolder h("--uts", "hostname joined-uts");
+  ASSERT_TRUE(h.ready("uts", "nsenter --uts=" + h.path("uts") + " hostname | grep -qx joined-uts"));
+  std::string b = make_bundle("utsjoin");
+  auto o = run(b, "hostname", [&](json& j) {
+    join(j, "uts", h.path("uts"));
+    j.erase("hostname");  // setting it would change the joined namespace
+  });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "joined-uts\n");
+}
+
+// The holder's sleep is PID 1 of its pid namespace; the container joins it as PID 2,
+// and keel-runtime's own pid_for_children is restored afterwards.
+TEST_F(Isolation, JoinsAPidNamespaceByPath) {
+  NamespaceHolder h("--pid --fork", "true");
+  // Its PID 1 must exist before anyone can join: wait for unshare's child.
+  std::string children =
+      "/proc/" + std::to_string(h.pid()) + "/task/" + std::to_string(h.pid()) + "/children";
+  ASSERT_TRUE(h.ready("pid_for_children", "grep -q . " + children));
+  std::string own = fs::read_symlink("/proc/self/ns/pid_for_children");
+  std::string b = make_bundle("pidjoin");
+  auto o = run(b, "echo $$; cat /proc/1/comm",
+               [&](json& j) { join(j, "pid", h.path("pid_for_children")); });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_EQ(o.out, "2\nsleep\n");
+  EXPECT_EQ(std::string(fs::read_symlink("/proc/self/ns/pid_for_children")), own);
+}
+
+TEST_F(Isolation, JoiningTheWrongTypeNamesPathAndType) {
+  std::string b = make_bundle("wrongtype");
+  auto o = run(b, "true", [&](json& j) { join(j, "network", "/proc/self/ns/uts"); });
+  EXPECT_NE(o.err.find("network namespace /proc/self/ns/uts: the file is a different namespace"),
+            std::string::npos)
+      << o.err;
+}
+
+}  // namespace
+}  // namespace keel::runtime
