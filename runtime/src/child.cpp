@@ -18,6 +18,7 @@
 #include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
+#include "selinux_label.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -105,7 +106,8 @@ void child_main(const ChildPlan& plan) {
   if (!e && plan.loopback_up) e = child_loopback_up();
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
-  if (!e) e = child_setup_console(plan);  // console.cpp
+  if (!e) e = child_set_exec_label(plan);  // needs the container's /proc
+  if (!e) e = child_setup_console(plan);   // console.cpp
   if (!e) e = child_set_process(plan);
   if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);

@@ -24,7 +24,8 @@ struct ChildMount {
   std::string source, type, data;
   unsigned long flags = 0;  // without MS_RDONLY for binds: applied by a remount
   bool bind = false, readonly = false;
-  bool file_target = false;  // bind of a non-directory: the mount point is a file
+  bool file_target = false;                // bind of a non-directory: the mount point is a file
+  std::vector<unsigned long> propagation;  // "rslave", "shared", ...: applied after mounting
 };
 
 // Capabilities, prepared by plan_capabilities (capabilities.cpp).
@@ -104,6 +105,9 @@ struct ChildPlan {
   ChildNamespaces ns;
   std::string rootfs;  // absolute
   bool root_readonly = false;
+  unsigned long rootfs_propagation = 0;  // MS_* of linux.rootfsPropagation; 0: rslave
+  std::string rootfs_parent_mount;       // shared rootfsPropagation: made private first
+  std::string exec_label;                // SELinux process label; empty: inherited
   std::vector<ChildMount> mounts;
   std::vector<std::string> masked_paths, readonly_paths;
   std::string hostname;  // empty: leave the UTS namespace's name alone

@@ -23,7 +23,9 @@
 #include "launch.hpp"
 #include "namespaces.hpp"
 #include "process_attrs.hpp"
+#include "propagation.hpp"
 #include "seccomp.hpp"
+#include "selinux_label.hpp"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -65,6 +67,8 @@ Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
   p.rootfs = real;
   p.root_readonly = spec.root_readonly;
   p.mounts = TRY(plan_mounts(spec.mounts));
+  TRY(plan_rootfs_propagation(spec.linux_.rootfs_propagation, p));
+  TRY(plan_selinux_labels(spec.process.selinux_label, spec.linux_.mount_label, p));
   p.masked_paths = spec.linux_.masked_paths;
   p.readonly_paths = spec.linux_.readonly_paths;
   p.hostname = spec.hostname;

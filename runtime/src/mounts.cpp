@@ -13,6 +13,8 @@
 
 #include "child.hpp"
 #include "layer.hpp"
+#include "propagation.hpp"
+#include "spec_isolation.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -43,14 +45,6 @@ constexpr MountOption kOptions[] = {
     {"rbind", false, MS_BIND | MS_REC},
 };
 
-// Propagation options apply to the host side only; every container mount is private
-// because "/" is made rprivate first.
-bool is_propagation(std::string_view o) {
-  for (std::string_view p : {"private", "rprivate", "slave", "rslave", "shared", "rshared"})
-    if (o == p) return true;
-  return false;
-}
-
 Result<ChildMount> plan_mount(const SpecMount& m) {
   ChildMount c;
   c.target = TRY_CTX(clean_entry_path(m.destination.substr(1)), "mount " + m.destination);
@@ -65,7 +59,9 @@ Result<ChildMount> plan_mount(const SpecMount& m) {
       c.flags &= ~found->flag;
     else if (found)
       c.flags |= found->flag;
-    else if (!is_propagation(o))
+    else if (unsigned long p = propagation_flags(o))
+      c.propagation.push_back(p);
+    else
       c.data += (c.data.empty() ? "" : ",") + o;
   }
   if (m.type == "bind") c.flags |= MS_BIND;
@@ -131,15 +127,18 @@ ChildErr child_mount_one(int rootfd, const ChildMount& m) {
   int r = ::mount(m.source.c_str(), path, m.type.c_str(), m.flags, data);
   ::close(fd);
   if (r < 0) return child_err("mount", m.target.c_str());
-  if (!m.readonly) return {};
+  if (!m.readonly && m.propagation.empty()) return {};
   // Reopen: the old fd still points below the new mount, the remount must hit it.
   fd = open_target(rootfd, m.target.c_str(), m.file_target, e);
   if (fd < 0) return e;
   fd_path(path, fd);
   unsigned long keep = m.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC);
-  r = ::mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr);
+  if (m.readonly &&
+      ::mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) < 0)
+    e = child_err("remount read-only", m.target.c_str());
+  if (!e) e = child_mount_propagation(m, path);
   ::close(fd);
-  return r < 0 ? child_err("remount read-only", m.target.c_str()) : ChildErr{};
+  return e;
 }
 
 }  // namespace
@@ -147,7 +146,8 @@ ChildErr child_mount_one(int rootfd, const ChildMount& m) {
 std::vector<std::string> known_mount_options() {
   std::vector<std::string> out;
   for (const auto& k : kOptions) out.emplace_back(k.name);
-  for (const char* p : {"private", "rprivate", "slave", "rslave", "shared", "rshared"})
+  for (const char* p :
+       {"private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"})
     out.emplace_back(p);
   return out;
 }
@@ -163,9 +163,8 @@ Result<std::vector<ChildMount>> plan_mounts(const std::vector<SpecMount>& mounts
 }
 
 ChildErr child_prepare_rootfs(const ChildPlan& plan) {
-  // No mount event may leak back to the host (runtime-spec rootfsPropagation default).
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
-    return child_err("make / rprivate", "");
+  // No mount event may leak back to the host unless rootfsPropagation says shared.
+  if (ChildErr e = child_root_propagation(plan)) return e;
   // pivot_root(2) needs new_root to be a mount point.
   if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     return child_err("bind mount rootfs", plan.rootfs.c_str());
@@ -208,7 +207,7 @@ ChildErr child_finish_mounts(const ChildPlan& plan) {
   if (plan.root_readonly &&
       ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
     return child_err("remount / read-only", "");
-  return {};
+  return child_final_root_propagation(plan);
 }
 
 }  // namespace keel::runtime

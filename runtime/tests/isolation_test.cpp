@@ -12,88 +12,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "keel/runtime/container.hpp"
-#include "keel/runtime/spec.hpp"
-#include "test_util.hpp"
+#include "isolation_fixture.hpp"
 
 namespace keel::runtime {
 namespace {
-
-using nlohmann::json;
-using test::read_text;
-using test::TempDir;
-using test::write_text;
-namespace fs = std::filesystem;
-
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-constexpr uint32_t kHostBase = 200000;  // the user namespace tests map 0 to this
-
-class Isolation : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (::geteuid() == 0) return;
-    const char* allow = std::getenv("KEEL_ALLOW_SKIP_ROOT");
-    if (allow && std::string(allow) == "1") GTEST_SKIP() << "needs root";
-    FAIL() << "the isolation tests need root (set KEEL_ALLOW_SKIP_ROOT=1 to skip)";
-  }
-
-  // A bundle with a busybox rootfs; `owner` chowns it (for a user namespace).
-  std::string make_bundle(const std::string& name, std::optional<uint32_t> owner = {}) {
-    std::string root = m_dir / (name + "/rootfs");
-    // The mapped root of a user namespace must be able to reach the rootfs.
-    fs::permissions(std::string(m_dir / ""), fs::perms(0755));
-    fs::create_directories(root + "/bin");
-    for (const char* d : {"proc", "dev", "sys", "tmp", "etc", "mnt"})
-      fs::create_directories(root + "/" + d);
-    fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const char* app : {"sh", "cat", "id", "grep", "touch", "hostname", "ip", "ls", "cp",
-                            "chmod", "mount", "sleep", "test", "echo", "stat", "awk"})
-      fs::create_symlink("busybox", root + "/bin/" + app);
-    if (owner) {
-      for (const auto& e : fs::recursive_directory_iterator(root))
-        EXPECT_EQ(::lchown(e.path().c_str(), *owner, *owner), 0) << e.path();
-      EXPECT_EQ(::lchown(root.c_str(), *owner, *owner), 0);
-    }
-    return m_dir / name;
-  }
-
-  // Runs `script` with Keel's default config.json, changed by `edit`. Output is the
-  // script's stdout+stderr (through a file in the rootfs); a runtime error goes to err.
-  template <class F>
-  Outcome run(const std::string& bundle, const std::string& script, F edit) {
-    Outcome o;
-    std::string name = fs::path(bundle).filename();
-    ContainerDef def{.name = name, .image = "busybox", .command = {"sh", "-c", script}};
-    auto text = make_spec_json(ImageConfig{}, def);
-    if (!text) return o;
-    auto j = json::parse(*text);
-    j["process"]["args"] = {"sh", "-c", "exec >/tmp/out 2>&1; " + script};
-    j["mounts"].push_back({{"destination", "/tmp"},
-                           {"type", "bind"},
-                           {"source", bundle + "/out"},
-                           {"options", {"rbind"}}});
-    fs::create_directories(bundle + "/out");
-    edit(j);
-    auto spec = parse_spec(j.dump(), name + "/config.json");
-    if (!spec) {
-      o.err = spec.error().message();
-      return o;
-    }
-    auto r = run_container(*spec, bundle, "iso-" + name);
-    if (r)
-      o.status = *r;
-    else
-      o.err = r.error().message();
-    o.out = read_text(bundle + "/out/out");
-    return o;
-  }
-
-  TempDir m_dir;
-};
 
 json user_ns_edit(json& j) {
   j["linux"]["namespaces"].push_back({{"type", "user"}});

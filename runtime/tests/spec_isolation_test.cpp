@@ -1,8 +1,12 @@
 // Parsing of linux.namespaces, id mappings, rootfsPropagation, mountLabel and
-// process.selinuxLabel.
+// process.selinuxLabel, and how mounts are planned from them.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
+#include "child.hpp"
 #include "keel/runtime/spec.hpp"
+#include "propagation.hpp"
+#include "selinux_label.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -78,6 +82,47 @@ TEST(SpecIsolation, RejectsBadFieldsNamingThem) {
                "linux.timeOffsets: not supported");
   expect_error(with_linux(R"("mountLabel":7)"), "linux.mountLabel");
   expect_error(with_linux("", R"(,"selinuxLabel":["x"])"), "process.selinuxLabel");
+}
+
+}  // namespace
+}  // namespace keel::runtime
+
+namespace keel::runtime {
+namespace {
+
+TEST(MountPlan, PropagationOptionsAreFlagsNotData) {
+  SpecMount m{.destination = "/mnt",
+              .type = "tmpfs",
+              .source = "tmpfs",
+              .options = {"nosuid", "rslave", "size=1m", "unbindable"}};
+  auto planned = plan_mounts({m});
+  ASSERT_TRUE(planned) << planned.error().message();
+  EXPECT_EQ((*planned)[0].data, "size=1m");
+  EXPECT_EQ((*planned)[0].propagation,
+            (std::vector<unsigned long>{MS_SLAVE | MS_REC, MS_UNBINDABLE}));
+}
+
+TEST(MountPlan, MountPointOfAPathIsTheLongestPrefix) {
+  EXPECT_EQ(mount_point_of("/proc/self/status").value_or("?"), "/proc");
+  EXPECT_EQ(mount_point_of("/").value_or("?"), "/");
+  // "/procfoo" is not under "/proc".
+  EXPECT_EQ(mount_point_of("/procfoo").value_or("?"), "/");
+}
+
+TEST(MountLabel, ContextOptionIsQuotedBecauseCategoriesHoldCommas) {
+  EXPECT_EQ(data_with_mount_label("size=1m", "system_u:object_r:c_t:s0:c1,c2"),
+            "size=1m,context=\"system_u:object_r:c_t:s0:c1,c2\"");
+  EXPECT_EQ(data_with_mount_label("", "u:r:t:s0"), "context=\"u:r:t:s0\"");
+  EXPECT_EQ(data_with_mount_label("mode=755", ""), "mode=755");
+}
+
+TEST(MountLabel, OnlyFilesystemsWithoutPolicyLabelsGetIt) {
+  EXPECT_TRUE(takes_mount_label("tmpfs", false));
+  EXPECT_TRUE(takes_mount_label("devpts", false));
+  EXPECT_FALSE(takes_mount_label("proc", false));
+  EXPECT_FALSE(takes_mount_label("sysfs", false));
+  EXPECT_FALSE(takes_mount_label("cgroup2", false));
+  EXPECT_FALSE(takes_mount_label("none", true));  // binds keep the source's labels
 }
 
 }  // namespace
