@@ -76,9 +76,9 @@ ChildErr child_set_process(const ChildPlan& plan) {
   return {};
 }
 
-// The one synchronisation point before setup: on hybrid hosts the parent must put
-// the child in its v1 cgroups (Cgroup::join) before the child uses resources or
-// execs. The parent kills the child if joining fails, so a byte always comes.
+// On hybrid hosts the parent puts the child in its v1 cgroups (Cgroup::join) while
+// the child sets up its rootfs; the child waits here before it drops privileges
+// and execs. The parent kills the child if joining fails, so a byte always comes.
 ChildErr child_wait_for_cgroup_join(const ChildPlan& plan) {
   if (plan.cgroup_join_fd < 0) return {};
   char byte;
@@ -97,7 +97,6 @@ void child_main(const ChildPlan& plan) {
   // detached (created) container outlives `create` by design: child_wait_for_start
   // clears this once setup is done, so a `create` killed midway leaves no process.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (ChildErr e = child_wait_for_cgroup_join(plan)) report_and_exit(plan, e);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
   ChildErr e = child_enter_namespaces(plan);
   if (!e) e = child_prepare_rootfs(plan);
@@ -107,7 +106,10 @@ void child_main(const ChildPlan& plan) {
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
   if (!e) e = child_set_exec_label(plan);  // needs the container's /proc
-  if (!e) e = child_setup_console(plan);   // console.cpp
+  // Only the container's own code must run inside its v1 cgroups: the parent's
+  // join costs an RCU grace period (~11 ms here), which the setup above overlaps.
+  if (!e) e = child_wait_for_cgroup_join(plan);
+  if (!e) e = child_setup_console(plan);  // console.cpp
   if (!e) e = child_set_process(plan);
   if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);

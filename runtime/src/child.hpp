@@ -128,7 +128,8 @@ struct ChildPlan {
   bool loopback_up = false;       // a new network namespace: bring "lo" up (spawn sets it)
   ChildLifecycle lifecycle;       // create/start split, hooks, fds (lifecycle.cpp)
   // v1 cgroups (hybrid hosts): the parent adds the child to them by pid and then
-  // writes one byte here; the child waits for it before any setup. -1: no wait.
+  // writes one byte here; the child sets up its rootfs meanwhile and waits for it
+  // before it drops privileges and execs. -1: no wait.
   int cgroup_join_fd = -1;
 };
 

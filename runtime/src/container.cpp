@@ -214,12 +214,14 @@ Result<Launched> spawn(ChildPlan& plan, NamespacePlan& ns, const Cgroup& cg, con
   }
   UniqueFd pfd(pidfd);
   pipe.write.reset();
+  // The id maps first: the child waits for them before any setup, and for the
+  // cgroup join only before it execs.
+  if (auto r = release_child(static_cast<pid_t>(pid), ns); !r)
+    return fail(abort_child(pfd.get(), std::move(r).error()));
   if (join) {
     join->read.reset();
     TRY(join_cgroups_before_exec(cg, static_cast<pid_t>(pid), pfd.get(), std::move(join->write)));
   }
-  if (auto r = release_child(static_cast<pid_t>(pid), ns); !r)
-    return fail(abort_child(pfd.get(), std::move(r).error()));
   if (auto r = read_child_report(pipe.read.get(), launch, static_cast<pid_t>(pid)); !r)
     return fail(abort_child(pfd.get(), std::move(r).error()));
   return Launched{std::move(pfd), static_cast<pid_t>(pid)};
