@@ -168,8 +168,19 @@ Result<void> Cgroup::remove() {
   return out;
 }
 
+Result<Cgroup> Cgroup::borrow(const std::string& v2_path, std::vector<std::string> v1_paths) {
+  Cgroup g;
+  g.m_borrowed = true;
+  if (!v2_path.empty()) {
+    g.m_fd = TRY(sys::open(v2_path, O_RDONLY | O_DIRECTORY));
+    g.m_path = v2_path;
+  }
+  g.m_v1_paths = std::move(v1_paths);
+  return g;
+}
+
 Cgroup::~Cgroup() {
-  (void)remove();
+  if (!m_borrowed) (void)remove();
 }
 
 }  // namespace keel::runtime

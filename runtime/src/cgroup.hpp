@@ -32,8 +32,11 @@ class Cgroup {
   using MkdirHook = std::function<void(const std::string& dir)>;
   static Result<Cgroup> create(const SpecLinux& linux_spec, const std::string& id,
                                const std::string& root, MkdirHook on_mkdir);
+  // The groups of a running container (`exec`): joined like new ones, never removed.
+  static Result<Cgroup> borrow(const std::string& v2_path, std::vector<std::string> v1_paths);
   Cgroup(Cgroup&& o) noexcept
-      : m_path(std::exchange(o.m_path, {})),
+      : m_borrowed(o.m_borrowed),
+        m_path(std::exchange(o.m_path, {})),
         m_fd(std::move(o.m_fd)),
         m_device_prog(std::move(o.m_device_prog)),
         m_v1_paths(std::exchange(o.m_v1_paths, {})) {}
@@ -45,7 +48,7 @@ class Cgroup {
   const std::string& path() const { return m_path; }
   // v1 groups must be joined by pid after clone3 and before the child execs.
   bool needs_join() const { return !m_v1_paths.empty(); }
-  Result<void> join(pid_t pid) const;
+  Result<void> join(pid_t pid) const;  // cgroup_v1.cpp
   const std::vector<std::string>& v1_paths() const { return m_v1_paths; }
   // rmdir once the container's processes are gone.
   Result<void> remove();
@@ -62,6 +65,7 @@ class Cgroup {
   Cgroup() = default;
   Result<void> create_v2(const SpecLinux& l, const std::string& rel, const std::string& root);
   Result<void> create_v1(const SpecResources& r, const std::string& rel, const std::string& root);
+  bool m_borrowed = false;
   std::string m_path;
   UniqueFd m_fd;
   UniqueFd m_device_prog;  // the attached BPF_CGROUP_DEVICE program (v2)

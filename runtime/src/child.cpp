@@ -21,7 +21,6 @@
 #include "selinux_label.hpp"
 
 namespace keel::runtime {
-namespace {
 
 [[noreturn]] void report_and_exit(const ChildPlan& plan, const ChildErr& e) {
   ChildReport r;
@@ -35,6 +34,8 @@ namespace {
   (void)!::write(plan.err_fd, &r, sizeof r);
   ::_exit(127);
 }
+
+namespace {
 
 ChildErr child_set_identity(const ChildPlan& plan) {
   // Supplementary groups before the gid, the gid before the uid (setuid loses
@@ -50,6 +51,8 @@ ChildErr child_set_identity(const ChildPlan& plan) {
   if (keep && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return child_err("prctl KEEPCAPS", "");
   return {};
 }
+
+}  // namespace
 
 // Everything that happens in the container's root, in the order runc uses: limits,
 // bounding set, identity, capabilities, then no_new_privs and seccomp last, so the
@@ -90,9 +93,25 @@ ChildErr child_wait_for_cgroup_join(const ChildPlan& plan) {
   return {};
 }
 
-}  // namespace
+// `exec`: into the init's namespaces (its pid namespace is already ours, from
+// clone3), then the same process setup as the container's init had.
+[[noreturn]] void exec_child_main(const ChildPlan& plan) {
+  if (plan.lifecycle.pdeathsig) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ChildErr e;
+  if (plan.exec.ns_flags && ::setns(plan.exec.init_pidfd, plan.exec.ns_flags) < 0)
+    e = child_err("setns into the container's namespaces", "");
+  if (!e) e = child_wait_for_cgroup_join(plan);
+  if (!e) e = child_set_exec_label(plan);
+  if (!e) e = child_set_process(plan);
+  if (e) report_and_exit(plan, e);
+  ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
+  environ = const_cast<char**>(plan.envp.data());
+  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
+  report_and_exit(plan, child_err("exec", plan.argv[0]));
+}
 
 void child_main(const ChildPlan& plan) {
+  if (plan.exec.init_pidfd >= 0) exec_child_main(plan);
   // If keel-runtime dies, its container must not outlive it unsupervised. A
   // detached (created) container outlives `create` by design: child_wait_for_start
   // clears this once setup is done, so a `create` killed midway leaves no process.

@@ -101,8 +101,15 @@ struct ChildNamespaces {
   bool become_root = false;      // setresuid/setresgid(0) in the new or joined user ns
 };
 
+// `exec`: the new process joins a running container instead of making one.
+struct ChildExec {
+  int init_pidfd = -1;  // the container's init; -1: not an exec
+  int ns_flags = 0;     // CLONE_NEW* to setns(2) into through the pidfd (not pid)
+};
+
 struct ChildPlan {
   ChildNamespaces ns;
+  ChildExec exec;
   std::string rootfs;  // absolute
   bool root_readonly = false;
   unsigned long rootfs_propagation = 0;  // MS_* of linux.rootfsPropagation; 0: rslave
@@ -168,6 +175,14 @@ ChildErr child_chroot_no_pivot(const ChildPlan& plan);  // lifecycle_child.cpp
 ChildErr child_wait_for_start(const ChildPlan& plan);
 // With hooks_go_fd: reports kChildHooks and waits for the runtime's go byte.
 ChildErr child_wait_for_hooks(const ChildPlan& plan);
+
+// Writes the error to plan.err_fd and exits 127.
+[[noreturn]] void report_and_exit(const ChildPlan& plan, const ChildErr& e);
+// In the container's root, last: hostname, rlimits, identity, capabilities,
+// no_new_privs and seccomp (child.cpp).
+ChildErr child_set_process(const ChildPlan& plan);
+// With cgroup_join_fd: waits until the parent has added this process to its v1 groups.
+ChildErr child_wait_for_cgroup_join(const ChildPlan& plan);
 
 // Never returns: execs the process or reports over err_fd and exits 127.
 [[noreturn]] void child_main(const ChildPlan& plan);

@@ -57,6 +57,7 @@ Result<Args> parse(std::span<const std::string> args, std::span<const Option> op
     } else {
       return fail_msg(key + " needs a value");
     }
+    out.all.emplace_back(key, out.values[key]);
   }
   return out;
 }

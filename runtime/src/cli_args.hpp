@@ -20,11 +20,18 @@ struct Option {
 
 struct Args {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> values;  // by long name; "" for flags without value
+  std::map<std::string, std::string> values;             // by long name; "" for flags without value
+  std::vector<std::pair<std::string, std::string>> all;  // every one, in order (repeated --env)
   bool has(std::string_view name) const { return values.contains(std::string(name)); }
   std::string get(std::string_view name, std::string fallback = "") const {
     auto it = values.find(std::string(name));
     return it == values.end() ? fallback : it->second;
+  }
+  std::vector<std::string> get_all(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : all)
+      if (k == name) out.push_back(v);
+    return out;
   }
 };
 

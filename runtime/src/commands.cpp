@@ -35,6 +35,8 @@ constexpr const char* kUsage =
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [-f|--force] ID\n"
     "  list [-q] [--format table|json] | ps [--format table|json] ID\n"
     "  run [-b|--bundle DIR] [-d|--detach] [create's flags] ID\n"
+    "  exec [-e|--env K=V]... [--cwd DIR] [-u|--user UID[:GID]] [-p|--process FILE]\n"
+    "       [-d|--detach] [--pid-file F] ID [COMMAND [ARG...]]\n"
     "  spec [-b|--bundle DIR] | features\n"
     "  up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR] [--volumes DIR]\n"
     "     [--rootfs overlay|copy]\n";
@@ -171,6 +173,27 @@ int cmd_ps(const std::vector<std::string>& args) {
   return 0;
 }
 
+// runc exec: options, then the ID, then the command (its own options untouched).
+int cmd_exec(const std::vector<std::string>& args) {
+  constexpr Option opts[] = {{"--env", "-e", true},     {"--cwd", "", true},
+                             {"--user", "-u", true},    {"--process", "-p", true},
+                             {"--detach", "-d", false}, {"--pid-file", "", true},
+                             {"--tty", "-t", false}};
+  auto p = parse(args, opts, true);
+  if (!p) return usage_error(p.error().message());
+  if (p->positional.empty()) return usage_error("exec: no container ID");
+  if (p->has("--tty")) return usage_error("exec --tty: not supported yet");
+  ExecOptions o{.args = {p->positional.begin() + 1, p->positional.end()},
+                .process_file = p->get("--process"),
+                .env = p->get_all("--env"),
+                .cwd = p->get("--cwd"),
+                .user = p->get("--user"),
+                .detach = p->has("--detach"),
+                .pid_file = p->get("--pid-file")};
+  if (o.args.empty() && o.process_file.empty()) return usage_error("exec: no command given");
+  return finish(exec_container(g_root, p->positional[0], o));
+}
+
 int cmd_spec(const std::vector<std::string>& args) {
   constexpr Option opts[] = {{"--bundle", "-b", true}, {"--rootless", "", false}};
   auto p = parse_n(args, opts, 0, 0, "spec");
@@ -208,6 +231,7 @@ int cmd_up(const std::vector<std::string>& args) {
   o.layers_dir = p->get("--layers", o.layers_dir);
   o.volumes_dir = p->get("--volumes", o.volumes_dir);
   o.warn = [](const std::string& why) { log::warn(kComponent, "{}", why); };
+  o.runtime_root = g_root;  // `keel-runtime exec NAME` finds it there
   return finish(up(p->positional[0], o));
 }
 
@@ -235,6 +259,7 @@ int main(const std::vector<std::string>& args) {
   if (cmd == "list") return cmd_list(g->rest);
   if (cmd == "ps") return cmd_ps(g->rest);
   if (cmd == "up") return cmd_up(g->rest);
+  if (cmd == "exec") return cmd_exec(g->rest);
   if (cmd == "spec") return cmd_spec(g->rest);
   if (cmd == "features") {
     std::fputs(features_json().c_str(), stdout);

@@ -26,6 +26,7 @@
 #include "propagation.hpp"
 #include "seccomp.hpp"
 #include "selinux_label.hpp"
+#include "state.hpp"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -68,28 +69,11 @@ Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
   p.root_readonly = spec.root_readonly;
   p.mounts = TRY(plan_mounts(spec.mounts));
   TRY(plan_rootfs_propagation(spec.linux_.rootfs_propagation, p));
-  TRY(plan_selinux_labels(spec.process.selinux_label, spec.linux_.mount_label, p));
   p.masked_paths = spec.linux_.masked_paths;
   p.readonly_paths = spec.linux_.readonly_paths;
   p.hostname = spec.hostname;
-  p.cwd = spec.process.cwd;
-  p.uid = spec.process.uid;
-  p.gid = spec.process.gid;
-  p.additional_gids.assign(spec.process.additional_gids.begin(),
-                           spec.process.additional_gids.end());
-  p.umask = static_cast<mode_t>(spec.process.umask.value_or(022));  // config.md: default 0022
-  p.no_new_privs = spec.process.no_new_privileges;
-  if (spec.process.capabilities) {
-    p.caps.emplace();
-    TRY(plan_capabilities(*spec.process.capabilities, *p.caps));
-  }
-  TRY(plan_process_attrs(spec, p));
-  if (spec.linux_.seccomp)
-    p.seccomp = TRY_CTX(compile_seccomp(*spec.linux_.seccomp), "linux.seccomp");
-  for (const auto& a : spec.process.args) p.argv.push_back(const_cast<char*>(a.c_str()));
-  p.argv.push_back(nullptr);
-  for (const auto& e : spec.process.env) p.envp.push_back(const_cast<char*>(e.c_str()));
-  p.envp.push_back(nullptr);
+  TRY(plan_process(spec, p));
+  TRY(plan_selinux_labels(spec.process.selinux_label, spec.linux_.mount_label, p));
   return p;
 }
 
@@ -227,19 +211,65 @@ Result<Launched> spawn(ChildPlan& plan, NamespacePlan& ns, const Cgroup& cg, con
   return Launched{std::move(pfd), static_cast<pid_t>(pid)};
 }
 
-Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg) {
+// With a state root, the running container is recorded there (RunningRecord).
+Result<std::optional<RunningRecord>> record(const Spec& spec, const std::string& bundle_dir,
+                                            const std::string& id, const RunOptions& o,
+                                            const Cgroup& cg, pid_t pid) {
+  if (o.state_root.empty()) return std::nullopt;
+  char real[PATH_MAX];
+  if (!::realpath(bundle_dir.c_str(), real)) return fail_errno("bundle " + bundle_dir);
+  ContainerState st{.oci_version = spec.oci_version, .id = id, .bundle = real, .pid = pid};
+  st.annotations = spec.annotations;
+  st.cgroup = cg.path();
+  st.cgroups_v1 = cg.v1_paths();
+  return TRY_CTX(RunningRecord::write(o.state_root, std::move(st)), "recording its state");
+}
+
+Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const std::string& id,
+                          const RunOptions& o, const Cgroup& cg) {
   auto ns = TRY(plan_container_namespaces(spec));
   auto plan = TRY(make_plan(spec, bundle_dir));
   sigset_t old;
   auto sigfd = TRY(block_signals(old));
   plan.sigmask = old;
   auto child = spawn(plan, ns, cg, Launch{});
-  Result<int> status = child ? supervise(child->pidfd.get(), sigfd.get()) : fail(child.error());
+  Result<std::optional<RunningRecord>> rec =
+      child ? record(spec, bundle_dir, id, o, cg, child->pid) : fail(child.error());
+  if (child && !rec) (void)sys::pidfd_send_signal(child->pidfd.get(), SIGKILL);
+  Result<int> status = rec ? supervise(child->pidfd.get(), sigfd.get()) : fail(rec.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
 }
 
 }  // namespace
+
+Result<void> plan_process(const Spec& spec, ChildPlan& p) {
+  p.cwd = spec.process.cwd;
+  p.uid = spec.process.uid;
+  p.gid = spec.process.gid;
+  p.additional_gids.assign(spec.process.additional_gids.begin(),
+                           spec.process.additional_gids.end());
+  p.umask = static_cast<mode_t>(spec.process.umask.value_or(022));  // config.md: default 0022
+  p.no_new_privs = spec.process.no_new_privileges;
+  if (spec.process.capabilities) {
+    p.caps.emplace();
+    TRY(plan_capabilities(*spec.process.capabilities, *p.caps));
+  }
+  TRY(plan_process_attrs(spec, p));
+  if (spec.linux_.seccomp)
+    p.seccomp = TRY_CTX(compile_seccomp(*spec.linux_.seccomp), "linux.seccomp");
+  for (const auto& a : spec.process.args) p.argv.push_back(const_cast<char*>(a.c_str()));
+  p.argv.push_back(nullptr);
+  for (const auto& e : spec.process.env) p.envp.push_back(const_cast<char*>(e.c_str()));
+  p.envp.push_back(nullptr);
+  return {};
+}
+
+Result<Launched> launch_exec(ChildPlan& plan, UniqueFd pid_ns, const Cgroup& cg) {
+  NamespacePlan ns;
+  ns.pid_join = std::move(pid_ns);
+  return spawn(plan, ns, cg, Launch{});
+}
 
 Result<UniqueFd> block_forwarded_signals(sigset_t& old) {
   return block_signals(old);
@@ -261,12 +291,13 @@ Result<Launched> launch_container(const Spec& spec, const std::string& bundle_di
   return spawn(plan, ns, cg, launch);
 }
 
-Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id) {
+Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id,
+                          const RunOptions& opts) {
   std::string ctx = "container " + id;
   if (spec.process.terminal)
     return fail_msg(ctx + ": process.terminal=true needs create/run --console-socket");
   auto cg = TRY_CTX(Cgroup::create(spec.linux_, id), ctx);
-  auto status = run_in_cgroup(spec, bundle_dir, cg);
+  auto status = run_in_cgroup(spec, bundle_dir, id, opts, cg);
   auto removed = cg.remove();
   if (!status) return fail(std::move(status).error().context(ctx));
   if (!removed) return fail(std::move(removed).error().context(ctx));

@@ -37,6 +37,14 @@ struct Launch {
 Result<Launched> launch_container(const Spec& spec, const std::string& bundle_dir, const Cgroup& cg,
                                   ChildLifecycle lifecycle, const Launch& launch);
 
+// The process part of a plan, shared by the container's init and `exec`: identity,
+// capabilities, rlimits, seccomp, argv and env (pointing into `spec`).
+Result<void> plan_process(const Spec& spec, ChildPlan& plan);
+
+// `exec`: clones plan's process (plan.exec set) into the pid namespace `pid_ns`
+// (empty: ours) and the container's cgroups; returns once it has exec'd.
+Result<Launched> launch_exec(ChildPlan& plan, UniqueFd pid_ns, const Cgroup& cg);
+
 // Blocks SIGTERM/SIGINT/SIGHUP/SIGQUIT (so none is lost before supervising) and
 // returns a signalfd for them; `old` gets the previous mask, to restore and to give
 // the container.

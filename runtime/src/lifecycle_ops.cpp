@@ -31,15 +31,6 @@ Result<ContainerState> load_live(const std::string& root, const std::string& id)
   return s;
 }
 
-// A pidfd for the container's init, or an error if it is gone or the pid was reused.
-// The start time is checked after pidfd_open: from then on the pidfd pins the process.
-Result<UniqueFd> open_init(const ContainerState& s) {
-  auto fd = TRY(sys::pidfd_open(s.pid));
-  if (derive_status(s, false) == "stopped")
-    return fail_msg("container " + s.id + " is not running");
-  return fd;
-}
-
 // Waits until the init has exited (a pidfd polls readable then, pidfd_open(2)).
 Result<void> wait_exit(int pidfd, int timeout_ms) {
   pollfd p = {pidfd, POLLIN, 0};
@@ -92,6 +83,14 @@ Result<void> signal_cgroup(const ContainerState& s, int sig) {
 }
 
 }  // namespace
+
+// The start time is checked after pidfd_open: from then on the pidfd pins the process.
+Result<UniqueFd> open_init(const ContainerState& s) {
+  auto fd = TRY(sys::pidfd_open(s.pid));
+  if (derive_status(s, false) == "stopped")
+    return fail_msg("container " + s.id + " is not running");
+  return fd;
+}
 
 Result<void> start_container(const std::string& root, const std::string& id) {
   std::string ctx = "container " + id;

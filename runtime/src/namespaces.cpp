@@ -34,12 +34,6 @@ constexpr NsType kTypes[] = {{"user", CLONE_NEWUSER},   {"pid", CLONE_NEWPID},
                              {"network", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
                              {"time", CLONE_NEWTIME},   {"mount", CLONE_NEWNS}};
 
-int flag_of(const std::string& type) {
-  for (const auto& t : kTypes)
-    if (type == t.type) return t.flag;
-  return 0;
-}
-
 Result<UniqueFd> open_namespace(const SpecNamespace& n, int flag) {
   std::string what = n.type + " namespace " + n.path;
   auto fd = TRY_CTX(sys::open(n.path, O_RDONLY | O_CLOEXEC), "linux.namespaces: " + what);
@@ -80,6 +74,12 @@ Result<void> check_plan(const NamespacePlan& p, bool joins_user) {
 
 }  // namespace
 
+int namespace_flag(const std::string& type) {
+  for (const auto& t : kTypes)
+    if (type == t.type) return t.flag;
+  return 0;
+}
+
 std::vector<std::string> namespace_types() {
   std::vector<std::string> out;
   for (const auto& t : kTypes) out.emplace_back(t.type);
@@ -106,7 +106,7 @@ Result<NamespacePlan> plan_namespaces(const SpecLinux& l) {
     }
   }
   for (const auto& n : l.namespaces)
-    if (!flag_of(n.type))
+    if (!namespace_flag(n.type))
       return fail_msg("linux.namespaces: type '" + n.type + "' is not supported");
   TRY(check_plan(p, joins_user));
   if (joins_user) {

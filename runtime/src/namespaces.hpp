@@ -34,6 +34,9 @@ struct NamespacePlan {
   sys::Pipe sync;                // new user ns: the child waits on it for the maps
 };
 
+// CLONE_NEW* for a linux.namespaces type ("network"), or 0.
+int namespace_flag(const std::string& type);
+
 // The linux.namespaces types keel-runtime sets up, for `features`.
 std::vector<std::string> namespace_types();
 

@@ -275,12 +275,13 @@ Result<Spec> parse_spec_object(const json& j) {
   return s;
 }
 
-// Image env first, then the definition's; a later KEY= replaces an earlier one in place.
+}  // namespace
+
 std::vector<std::string> merge_env(const std::vector<std::string>& image,
-                                   const std::vector<std::string>& def) {
+                                   const std::vector<std::string>& overrides) {
   std::vector<std::string> out;
   std::map<std::string, size_t> index;
-  for (const auto* list : {&image, &def}) {
+  for (const auto* list : {&image, &overrides}) {
     for (const auto& kv : *list) {
       std::string key = kv.substr(0, kv.find('='));
       auto [it, fresh] = index.emplace(key, out.size());
@@ -295,8 +296,6 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image,
   return out;
 }
 
-// image-spec "config.md" User: "uid", "uid:gid" or names. Names need the image's
-// /etc/passwd, which is not read yet, so only numeric ids and "root" are accepted.
 Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
   if (user.empty() || user == "root" || user == "root:root") return std::pair{0u, 0u};
   auto number = [](std::string_view s) -> std::optional<uint32_t> {
@@ -307,10 +306,11 @@ Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
   size_t colon = user.find(':');
   auto uid = number(std::string_view(user).substr(0, colon));
   auto gid = colon == std::string::npos ? uid : number(std::string_view(user).substr(colon + 1));
-  if (!uid || !gid)
-    return fail_msg("image User '" + user + "' is not supported (use numeric uid[:gid])");
+  if (!uid || !gid) return fail_msg("user '" + user + "' is not supported (use numeric uid[:gid])");
   return std::pair{*uid, *gid};
 }
+
+namespace {
 
 json mount_json(const char* dest, const char* type, const char* src,
                 std::vector<std::string> opts) {
@@ -401,6 +401,13 @@ Result<Spec> load_spec(const std::string& config_path) {
   return parse_spec(text, config_path);
 }
 
+Result<SpecProcess> load_process(const std::string& path) {
+  auto text = TRY(sys::read_file(path));
+  auto j = TRY(jsonu::parse(text, path));
+  if (!j.is_object()) return fail_msg(path + ": must hold a process object (config.md#process)");
+  return with_context(parse_process(j), path);
+}
+
 Result<std::string> make_spec_json(const ImageConfig& image, const keel::ContainerDef& def,
                                    const std::string& volumes_root) {
   std::vector<std::string> args = def.command;
@@ -411,7 +418,7 @@ Result<std::string> make_spec_json(const ImageConfig& image, const keel::Contain
   if (args.empty())
     return fail_msg(def.source_path + ": no command, and image '" + def.image +
                     "' has neither Entrypoint nor Cmd");
-  auto [uid, gid] = TRY_CTX(parse_user(image.user), "container " + def.name);
+  auto [uid, gid] = TRY_CTX(parse_user(image.user), "container " + def.name + ": image User");
   std::string cwd = image.working_dir.empty() ? "/" : image.working_dir;
   json spec = base_spec(args, merge_env(image.env, def.env), cwd,
                         def.hostname.empty() ? def.name : def.hostname);

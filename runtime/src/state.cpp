@@ -1,6 +1,8 @@
 // runtime-spec "runtime.md#state" documents, and the live status behind them.
 #include "state.hpp"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,6 +131,27 @@ Result<ContainerState> load_container_state(const std::string& root, const std::
 
 Result<void> save_container_state(const std::string& root, const ContainerState& s) {
   return write_file_renamed(state_dir(root, s.id) + "/state.json", render_state(s, true), 0600);
+}
+
+Result<RunningRecord> RunningRecord::write(const std::string& root, ContainerState s) {
+  TRY(check_container_id(s.id));
+  std::string dir = state_dir(root, s.id);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // a killed runtime's leftover
+  TRY(sys::mkdir_p(dir, 0700));
+  RunningRecord r;
+  r.m_dir = dir;
+  s.status = "running";
+  s.created = rfc3339_now();
+  if (auto stat = sys::read_file("/proc/" + std::to_string(s.pid) + "/stat"); stat)
+    s.start_time = parse_start_time(*stat).value_or(0);
+  TRY(save_container_state(root, s));
+  return r;
+}
+
+RunningRecord::~RunningRecord() {
+  std::error_code ec;
+  if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
 }
 
 Result<void> write_file_renamed(const std::string& path, std::string_view data, mode_t mode) {

@@ -9,9 +9,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keel/common/error.hpp"
+#include "keel/common/unique_fd.hpp"
 
 namespace keel::runtime {
 
@@ -53,6 +55,25 @@ std::string fifo_path(const std::string& root, const std::string& id);
 Result<ContainerState> load_container_state(const std::string& root, const std::string& id);
 // Writes state.json atomically (write_file_atomic: temp file + rename).
 Result<void> save_container_state(const std::string& root, const ContainerState& s);
+
+// The state of a container that `up` (or run_container) runs in the foreground, so
+// that state, list, ps, kill and exec see it like a created one. Removed when the
+// record goes away. A record left by a killed runtime is replaced.
+class RunningRecord {
+ public:
+  static Result<RunningRecord> write(const std::string& root, ContainerState s);
+  RunningRecord(RunningRecord&& o) noexcept : m_dir(std::exchange(o.m_dir, {})) {}
+  RunningRecord& operator=(RunningRecord&&) = delete;
+  ~RunningRecord();
+
+ private:
+  RunningRecord() = default;
+  std::string m_dir;
+};
+
+// A pidfd for the container's init, or an error if it is gone or the pid was reused
+// (lifecycle_ops.cpp).
+Result<UniqueFd> open_init(const ContainerState& s);
 
 // Writes path.tmp and renames it over path: readers see the old file or the new one.
 // No fsync: state lives on /run (tmpfs) and means nothing after a reboot; an fsync

@@ -93,7 +93,7 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));
-  return run_container(spec, bundle, def.name);
+  return run_container(spec, bundle, def.name, RunOptions{.state_root = opts.runtime_root});
 }
 
 }  // namespace keel::runtime

@@ -27,10 +27,7 @@ using test::TempDir;
 using test::write_text;
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;  // the script's output (/out in the rootfs), the runtime's stderr
-};
+using test::Outcome;
 
 class Cgroups : public ::testing::Test {
  protected:

@@ -25,10 +25,7 @@ using test::TempDir;
 using test::write_text;
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
+using test::Outcome;
 
 class Containers : public ::testing::Test {
  protected:

@@ -23,10 +23,7 @@ using test::TempDir;
 using test::write_text;
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
+using test::Outcome;
 
 constexpr uint32_t kHostBase = 200000;  // the user namespace tests map 0 to this
 

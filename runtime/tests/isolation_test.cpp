@@ -63,7 +63,10 @@ TEST_F(Isolation, UserNamespaceWithNonRootProcessUser) {
 class NamespaceHolder {
  public:
   explicit NamespaceHolder(const std::string& flags, const std::string& setup) {
-    std::string cmd = "exec unshare " + flags + " sh -c '" + setup + "; exec sleep 600'";
+    // --kill-child: a forked pid-namespace init must not outlive the holder, and
+    // no output fd of the test may stay open in it (ctest waits for those).
+    std::string cmd = "exec unshare --kill-child " + flags + " sh -c '" + setup +
+                      "; exec sleep 600' </dev/null >/dev/null 2>&1";
     m_pid = ::fork();
     if (m_pid == 0) {
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);

@@ -87,10 +87,7 @@ TEST_F(OverlayWhiteouts, CannotDeleteThroughASymlink) {
   EXPECT_TRUE(fs::exists("/etc/passwd"));
 }
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
+using test::Outcome;
 
 // A busybox image of two layers: layer 2 deletes /data/gone and makes /opq opaque.
 class OverlayRootfs : public ::testing::Test {

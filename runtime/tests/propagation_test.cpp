@@ -82,7 +82,7 @@ class Propagation : public Isolation {
     std::string dir = m_dir / (name + "-shared");
     HostMount shared(dir, MS_SHARED);
     EXPECT_TRUE(shared.ok()) << dir;
-    std::string b = make_bundle(name + "-shared/b");
+    std::string b = make_bundle(name + "-shared/" + name);
     auto o = run(b, "cat /proc/self/mountinfo", [&](json& j) {
       if (!prop.empty()) j["linux"]["rootfsPropagation"] = prop;
     });

@@ -17,6 +17,13 @@ using keel::testing::read_text;
 using keel::testing::TempDir;
 using keel::testing::write_text;
 
+// What a container run in a test gave: its exit status (-1: it did not run), its
+// output and the runtime's error.
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
 // For SetUp(): without root, skips only when KEEL_ALLOW_SKIP_ROOT=1 and fails
 // otherwise, so CI never skips the privileged tests silently. `what` names them
 // ("the cgroup tests"). A caller that does more work after it checks geteuid().

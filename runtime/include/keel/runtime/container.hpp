@@ -11,11 +11,18 @@
 
 namespace keel::runtime {
 
+struct RunOptions {
+  // Non-empty: <state_root>/<id>/state.json says "running" while it runs, so that
+  // `state`, `list`, `ps`, `kill` and `exec` with --root state_root find it.
+  std::string state_root;
+};
+
 // Creates the cgroup and namespaces, sets up the rootfs and execs the process.
 // Forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT to the container's PID 1 while waiting.
 // Returns the exit status, or 128+N when killed by signal N. Errors during setup
 // (in the parent or in the cloned child) come back as Error, prefixed "container <id>".
-Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id);
+Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const std::string& id,
+                          const RunOptions& opts = {});
 
 // How `up` builds a container's rootfs.
 enum class RootfsMode {
@@ -32,6 +39,7 @@ struct UpOptions {
   std::string state_dir = "/run/keel/containers";
   std::string layers_dir = kDefaultLayerStore;
   std::string volumes_dir = "/var/lib/keel/volumes";  // [[volumes]] live below it
+  std::string runtime_root;                           // RunOptions::state_root
   RootfsMode rootfs = RootfsMode::overlay;
   // Told, in one line, why the overlay rootfs was not possible. May be empty.
   std::function<void(const std::string&)> warn;

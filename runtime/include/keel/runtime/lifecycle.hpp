@@ -38,6 +38,22 @@ Result<std::vector<std::string>> list_containers(const std::string& root);
 // so it works without a cgroup too).
 Result<std::vector<int>> container_pids(const std::string& root, const std::string& id);
 
+// `exec` (runc exec): what differs from the container's own process.
+struct ExecOptions {
+  std::vector<std::string> args;  // the command; empty: --process must give it
+  std::string process_file;       // --process: a process.json (config.md#process)
+  std::vector<std::string> env;   // --env KEY=VALUE, over the process's env
+  std::string cwd;                // --cwd; empty: the process's
+  std::string user;               // --user UID[:GID]; empty: the process's
+  bool detach = false;            // -d: return once it runs
+  std::string pid_file;           // written with its host pid
+};
+
+// Runs a new process in a running container: its namespaces, cgroups, capabilities,
+// seccomp filter, no_new_privs and SELinux label, as config.json gives them.
+// Foreground: forwards signals and returns its exit status (128+N when killed).
+Result<int> exec_container(const std::string& root, const std::string& id, const ExecOptions& o);
+
 enum class Detach { no, yes };
 // create + start; without Detach::yes waits (forwarding signals), deletes, and
 // returns the container's exit status (128+N when killed by signal N).

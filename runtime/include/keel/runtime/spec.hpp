@@ -175,6 +175,15 @@ struct Spec {
 // `where` names the file in messages ("bundle/config.json: ...").
 Result<Spec> parse_spec(std::string_view json_text, const std::string& where);
 Result<Spec> load_spec(const std::string& config_path);
+// A process.json for `exec --process` (the "process" object of config.md alone).
+Result<SpecProcess> load_process(const std::string& path);
+
+// Image env first, then the overrides; a later KEY= replaces an earlier one in place.
+std::vector<std::string> merge_env(const std::vector<std::string>& image,
+                                   const std::vector<std::string>& overrides);
+// "uid", "uid:gid" or "root" (image-spec config.md User, `exec --user`). Names need
+// the image's /etc/passwd, which is not read, so only numeric ids are accepted.
+Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user);
 
 // config.json for a Keel container: the image's config merged with the definition
 // (definition_spec.hpp: system containers, caps, user, mounts, volumes under
