@@ -12,6 +12,7 @@ constexpr const char* kUsage =
     "       keelctl [--socket PATH] [--json] logs [-f] [-n LINES] NAME   (NAME keel-init: the "
     "init's own)\n"
     "       keelctl [--socket PATH] [--json] start|stop|restart NAME\n"
+    "       keelctl [--runtime PATH] exec NAME [--] COMMAND [ARG...]\n"
     "       keelctl [--socket PATH] reboot|poweroff\n";
 
 }  // namespace

@@ -14,7 +14,7 @@
 namespace keel::init {
 namespace {
 
-constexpr int kRefused = 1, kNoConnection = 3;
+constexpr int kRefused = 1, kNoConnection = 3, kNoRuntime = 127;
 
 Result<UniqueFd> connect_to(const std::string& path) {
   sockaddr_un addr{};
@@ -99,10 +99,17 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args) 
   int64_t lines = 100;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
+    if (verb == "exec" && !rest.empty()) {
+      // After the name: the command, untouched (its own options included).
+      rest.insert(rest.end(), args.begin() + static_cast<long>(i + (a == "--")), args.end());
+      break;
+    }
     if (a == "--json") {
       cmd.json = true;
     } else if (a == "--socket" && i + 1 < args.size()) {
       cmd.socket = args[++i];
+    } else if (a == "--runtime" && i + 1 < args.size()) {
+      cmd.runtime = args[++i];
     } else if (a == "-f" || a == "--follow") {
       cmd.follow = true;
     } else if ((a == "-n" || a == "--lines") && i + 1 < args.size()) {
@@ -124,6 +131,10 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args) 
   } else if (verb == "logs") {
     auto name = TRY(need_name(rest, verb));
     cmd.request = {{"method", "logs"}, {"name", name}, {"lines", lines}, {"follow", cmd.follow}};
+  } else if (verb == "exec") {
+    if (rest.size() < 2) return fail_msg("keelctl exec needs a container name and a command");
+    cmd.exec_argv = {"keel-runtime", "exec"};
+    cmd.exec_argv.insert(cmd.exec_argv.end(), rest.begin(), rest.end());
   } else if (verb == "start" || verb == "stop" || verb == "restart") {
     auto name = TRY(need_name(rest, verb));
     cmd.request = {{"method", verb}, {"name", name}};
@@ -151,7 +162,22 @@ std::string format_status(const Json& result) {
   return out;
 }
 
+namespace {
+
+int exec_runtime(const KeelctlCommand& cmd, std::FILE* err) {
+  std::vector<char*> argv;
+  for (const auto& a : cmd.exec_argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execv(cmd.runtime.c_str(), argv.data());
+  std::fprintf(err, "keelctl: cannot run %s: %s\n", cmd.runtime.c_str(), std::strerror(errno));
+  return kNoRuntime;
+}
+
+}  // namespace
+
 int run_keelctl(const KeelctlCommand& cmd, std::FILE* out, std::FILE* err) {
+  if (!cmd.exec_argv.empty()) return exec_runtime(cmd, err);
   auto fd = connect_to(cmd.socket);
   if (!fd) {
     std::fprintf(err, "keelctl: %s\n", fd.error().message().c_str());

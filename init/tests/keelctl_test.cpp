@@ -40,6 +40,49 @@ TEST(KeelctlArgs, BuildsRequests) {
   EXPECT_EQ(r->request, (Json{{"method", "restart"}, {"name", "db"}}));
 }
 
+// Everything after the name is the command's, its own options included.
+TEST(KeelctlArgs, ExecHandsTheCommandToTheRuntime) {
+  auto e = parse_keelctl_args({"exec", "web", "--", "ls", "-l", "--json", "/"});
+  ASSERT_TRUE(e) << e.error().message();
+  EXPECT_EQ(e->exec_argv,
+            (std::vector<std::string>{"keel-runtime", "exec", "web", "ls", "-l", "--json", "/"}));
+  EXPECT_EQ(e->runtime, kDefaultRuntime);
+  auto n = parse_keelctl_args({"--runtime", "/opt/rt", "exec", "db", "sh", "-c", "id"});
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(n->exec_argv,
+            (std::vector<std::string>{"keel-runtime", "exec", "db", "sh", "-c", "id"}));
+  EXPECT_EQ(n->runtime, "/opt/rt");
+  EXPECT_FALSE(parse_keelctl_args({"exec", "web"}));
+  EXPECT_FALSE(parse_keelctl_args({"exec", "web", "--"}));
+  EXPECT_TRUE(parse_keelctl_args({"status"})->exec_argv.empty());
+}
+
+// keelctl becomes the runtime: its output and exit status are the command's.
+TEST(KeelctlExec, RunsTheRuntimeWithTheCommand) {
+  TempDir dir;
+  std::string fake = dir.path() + "/fake-runtime";
+  write_text(fake, "#!/bin/sh\necho \"$0 $*\" > \"$(dirname \"$0\")/args\"; exit 7\n");
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto cmd = parse_keelctl_args({"--runtime", fake, "exec", "web", "--", "cat", "/etc/x"});
+    ::_exit(cmd ? run_keelctl(*cmd, stdout, stderr) : 99);
+  }
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 7);
+  EXPECT_EQ(read_text(dir.path() + "/args"), fake + " exec web cat /etc/x\n");
+}
+
+TEST(KeelctlExec, MissingRuntimeIs127) {
+  auto cmd = parse_keelctl_args({"--runtime", "/nonexistent/rt", "exec", "web", "true"});
+  ASSERT_TRUE(cmd);
+  std::FILE* err = std::tmpfile();
+  EXPECT_EQ(run_keelctl(*cmd, stdout, err), 127);
+  std::fclose(err);
+}
+
 TEST(KeelctlArgs, RejectsNonsense) {
   EXPECT_FALSE(parse_keelctl_args({}));
   EXPECT_FALSE(parse_keelctl_args({"stop"}));

@@ -14,12 +14,19 @@
 namespace keel::init {
 
 inline constexpr const char* kDefaultControlSocket = "/run/keel/control.sock";
+inline constexpr const char* kDefaultRuntime = "/usr/bin/keel-runtime";
 
 struct KeelctlCommand {
   std::string socket = kDefaultControlSocket;
   bool json = false;
   bool follow = false;
   Json request;
+  // `exec NAME -- CMD...`: not a socket request. keelctl becomes
+  // `keel-runtime exec NAME CMD...`, which joins the container the init runs
+  // (its namespaces, cgroups and confinement), so stdin/stdout/stderr and the exit
+  // status are the command's own.
+  std::string runtime = kDefaultRuntime;
+  std::vector<std::string> exec_argv;  // the runtime's argv; empty: a socket request
 };
 
 // argv without the program name. An error carries the usage problem.
@@ -28,7 +35,8 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args);
 // A table of the status result: NAME STATE RESTARTS PID UPTIME LAST-EXIT.
 std::string format_status(const Json& result);
 
-// Exit status: 0 ok, 1 the init refused, 3 no connection.
+// Exit status: 0 ok, 1 the init refused, 3 no connection; for exec, the command's
+// (keel-runtime's 125 when it could not start it, 127 when there is no runtime).
 int run_keelctl(const KeelctlCommand& cmd, std::FILE* out, std::FILE* err);
 
 }  // namespace keel::init
