@@ -1,4 +1,5 @@
 #include "keel/common/container_def.hpp"
+#include "keel/common/signals.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -78,7 +79,7 @@ Result<std::vector<std::string>> parse_deps(const TomlDoc& doc, const toml::tabl
 
 Result<void> parse_stop(const TomlDoc& doc, const toml::table& t, ContainerDef& def) {
   if (auto sig = TRY(doc.get_string(t, "stop_signal"))) {
-    auto num = parse_signal(*sig);
+    auto num = keel::parse_signal(*sig);
     if (!num)
       return fail(doc.error_at(t.get("stop_signal"),
                                fmt::format("stop_signal = \"{}\" is not a signal; use a name "
@@ -319,20 +320,6 @@ bool is_valid_container_name(std::string_view name) {
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   return true;
-}
-
-std::optional<int> parse_signal(std::string_view text) {
-  int num = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), num);
-  if (ec == std::errc() && ptr == text.data() + text.size())
-    return num > 0 && num < NSIG ? std::optional<int>(num) : std::nullopt;
-  if (text.starts_with("SIG")) text.remove_prefix(3);
-  for (int s = 1; s < NSIG; ++s) {
-    // sigabbrev_np(3): "TERM" for SIGTERM; null for real-time signals.
-    const char* abbrev = ::sigabbrev_np(s);
-    if (abbrev && text == abbrev) return s;
-  }
-  return std::nullopt;
 }
 
 std::string_view to_string(RestartPolicy p) {

@@ -103,16 +103,6 @@ TEST(ContainerDef, BadOrderingAndStopKeysNameTheLine) {
                "never happens with restart = \"always\"");
 }
 
-TEST(Signals, NamesAndNumbers) {
-  EXPECT_EQ(parse_signal("SIGTERM"), 15);
-  EXPECT_EQ(parse_signal("TERM"), 15);
-  EXPECT_EQ(parse_signal("9"), 9);
-  EXPECT_EQ(parse_signal("SIGUSR1"), 10);
-  EXPECT_FALSE(parse_signal("0"));
-  EXPECT_FALSE(parse_signal("SIGFOO"));
-  EXPECT_FALSE(parse_signal("15x"));
-}
-
 TEST(ContainerDef, SystemCapsUserMountsVolumes) {
   auto r = parse_container_def_text(R"(
 image = "b"

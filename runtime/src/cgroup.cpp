@@ -156,8 +156,13 @@ Result<void> Cgroup::remove() {
   m_device_prog.reset();
   m_fd.reset();
   Result<void> out;
-  for (auto& p : std::exchange(m_v1_paths, {}))
-    if (::rmdir(p.c_str()) < 0 && errno != ENOENT && out) out = fail_errno("rmdir " + p);
+  for (auto& p : std::exchange(m_v1_paths, {})) {
+    // The kernel takes the exited init out of a v1 group a moment after waitid
+    // returns, and v1 has no cgroup.events to wait on: retry EBUSY every 0.5 ms, 1 s.
+    int r;
+    for (int i = 0; (r = ::rmdir(p.c_str())) < 0 && errno == EBUSY && i < 2000; ++i) ::usleep(500);
+    if (r < 0 && errno != ENOENT && out) out = fail_errno("rmdir " + p);
+  }
   if (m_path.empty()) return out;
   std::string p = std::exchange(m_path, {});
   if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return out;
@@ -175,6 +180,13 @@ Result<Cgroup> Cgroup::borrow(const std::string& v2_path, std::vector<std::strin
     g.m_fd = TRY(sys::open(v2_path, O_RDONLY | O_DIRECTORY));
     g.m_path = v2_path;
   }
+  g.m_v1_paths = std::move(v1_paths);
+  return g;
+}
+
+Cgroup Cgroup::adopt(std::string v2_path, std::vector<std::string> v1_paths) {
+  Cgroup g;
+  g.m_path = std::move(v2_path);
   g.m_v1_paths = std::move(v1_paths);
   return g;
 }

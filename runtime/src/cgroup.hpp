@@ -34,6 +34,8 @@ class Cgroup {
                                const std::string& root, MkdirHook on_mkdir);
   // The groups of a running container (`exec`): joined like new ones, never removed.
   static Result<Cgroup> borrow(const std::string& v2_path, std::vector<std::string> v1_paths);
+  // The groups a created container left (`delete`): removed like the runtime's own.
+  static Cgroup adopt(std::string v2_path, std::vector<std::string> v1_paths);
   Cgroup(Cgroup&& o) noexcept
       : m_borrowed(o.m_borrowed),
         m_path(std::exchange(o.m_path, {})),

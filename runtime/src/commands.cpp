@@ -14,11 +14,11 @@
 #include "cli_args.hpp"
 #include "features.hpp"
 #include "keel/common/log.hpp"
+#include "keel/common/signals.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/runtime/container.hpp"
 #include "keel/runtime/lifecycle.hpp"
 #include "keel/runtime/spec.hpp"
-#include "signals.hpp"
 
 namespace keel::runtime::cli {
 namespace {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cgroup.hpp"
 #include "hooks.hpp"
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
@@ -65,13 +66,6 @@ Result<void> release_init(const ContainerState& s, const std::string& fifo) {
 
 Result<Spec> bundle_spec(const ContainerState& s) {
   return load_spec(s.bundle + "/config.json");
-}
-
-// The kernel takes the exited init out of its groups a moment after waitid returns
-// (v1 has no cgroup.events to wait on): retry EBUSY every 0.5 ms, for at most 1 s.
-void remove_cgroup(const std::string& path) {
-  if (path.empty()) return;
-  for (int i = 0; i < 2000 && ::rmdir(path.c_str()) < 0 && errno == EBUSY; ++i) ::usleep(500);
 }
 
 Result<void> signal_cgroup(const ContainerState& s, int sig) {
@@ -176,8 +170,8 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
       TRY_CTX(wait_exit(pidfd->get(), 10000), ctx);
     }
   }
-  remove_cgroup(s.cgroup);
-  for (const auto& p : s.cgroups_v1) remove_cgroup(p);
+  // What the init left in its groups (a host-pid container's children) is killed.
+  TRY_CTX(Cgroup::adopt(s.cgroup, s.cgroups_v1).remove(), ctx);
   s.status = "stopped";
   // config.md: poststop failures are warnings; the delete goes on.
   if (auto spec = bundle_spec(s); spec) {

@@ -306,7 +306,7 @@ Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
   size_t colon = user.find(':');
   auto uid = number(std::string_view(user).substr(0, colon));
   auto gid = colon == std::string::npos ? uid : number(std::string_view(user).substr(colon + 1));
-  if (!uid || !gid) return fail_msg("user '" + user + "' is not supported (use numeric uid[:gid])");
+  if (!uid || !gid) return fail_msg("'" + user + "' is not supported (use numeric uid[:gid])");
   return std::pair{*uid, *gid};
 }
 

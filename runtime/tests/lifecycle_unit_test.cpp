@@ -10,7 +10,6 @@
 #include "features.hpp"
 #include "hooks.hpp"
 #include "keel/runtime/spec.hpp"
-#include "signals.hpp"
 #include "state.hpp"
 #include "test_util.hpp"
 
@@ -60,18 +59,6 @@ TEST(CliArgs, CommandOptionsShortAliasesAndFlags) {
   EXPECT_FALSE(cli::parse(missing, opts));
   auto flag_value = v({"--detach=yes"});
   EXPECT_FALSE(cli::parse(flag_value, opts));
-}
-
-TEST(Signals, NamesWithAndWithoutPrefixAndNumbers) {
-  EXPECT_EQ(parse_signal("SIGTERM").value(), SIGTERM);
-  EXPECT_EQ(parse_signal("KILL").value(), SIGKILL);
-  EXPECT_EQ(parse_signal("9").value(), 9);
-  EXPECT_EQ(parse_signal("SIGUSR1").value(), SIGUSR1);
-  EXPECT_EQ(parse_signal("RTMIN+2").value(), SIGRTMIN + 2);
-  EXPECT_FALSE(parse_signal("SIGNOPE"));
-  EXPECT_FALSE(parse_signal("0"));
-  EXPECT_FALSE(parse_signal("999"));
-  EXPECT_FALSE(parse_signal(""));
 }
 
 TEST(State, RendersTheSpecFieldsAndRoundTrips) {

@@ -143,7 +143,7 @@ TEST(MakeSpec, ImageUserBecomesProcessUser) {
   img.user = "nobody";
   auto r = make_spec_json(img, sample_def());
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("User 'nobody'"), std::string::npos);
+  EXPECT_NE(r.error().message().find("image User: 'nobody' is not supported"), std::string::npos);
 }
 
 TEST(MakeSpec, NoCommandAnywhereIsAnError) {

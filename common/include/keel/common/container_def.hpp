@@ -87,8 +87,6 @@ Result<ContainerDef> parse_container_def(const std::string& path);
 Result<ContainerDef> parse_container_def_text(std::string_view text, const std::string& path);
 
 std::string_view to_string(RestartPolicy p);
-// "SIGTERM", "TERM" or "15" -> 15; nullopt if it names no signal.
-std::optional<int> parse_signal(std::string_view text);
 // Names become cgroup and directory names: keep them to [a-z0-9-], 1..63 chars.
 bool is_valid_container_name(std::string_view name);
 

@@ -1,12 +1,12 @@
 // signal(7) names, with or without the SIG prefix, and numbers up to SIGRTMAX.
-#include "signals.hpp"
+#include "keel/common/signals.hpp"
 
 #include <charconv>
 #include <csignal>
 #include <string>
 #include <tuple>
 
-namespace keel::runtime {
+namespace keel {
 namespace {
 
 struct Named {
@@ -53,4 +53,4 @@ Result<int> parse_signal(std::string_view s) {
   return fail_msg("unknown signal '" + std::string(s) + "'");
 }
 
-}  // namespace keel::runtime
+}  // namespace keel
