@@ -38,7 +38,7 @@ class Isolation : public ::testing::Test {
     fs::permissions(std::string(m_dir / ""), fs::perms(0755));
     test::make_busybox_rootfs(root, {"proc", "dev", "sys", "tmp", "etc", "mnt"},
                               {"sh", "cat", "id", "grep", "touch", "hostname", "ip", "ls", "cp",
-                               "chmod", "mount", "sleep", "test", "echo", "stat", "awk"});
+                               "wc", "chmod", "mount", "sleep", "test", "echo", "stat", "awk"});
     if (owner) {
       for (const auto& e : fs::recursive_directory_iterator(root))
         EXPECT_EQ(::lchown(e.path().c_str(), *owner, *owner), 0) << e.path();

@@ -156,3 +156,47 @@ TEST_F(Isolation, JoiningTheWrongTypeNamesPathAndType) {
 
 }  // namespace
 }  // namespace keel::runtime
+
+namespace keel::runtime {
+namespace {
+
+// maskedPaths read empty (a file is /dev/null, a directory an empty tmpfs),
+// readonlyPaths and a read-only root refuse writes, even to the container's root.
+TEST_F(Isolation, MaskedReadonlyPathsAndReadonlyRoot) {
+  std::string b = make_bundle("masked");
+  auto o = run(b,
+               "echo kcore=$(cat /proc/kcore | wc -c) firmware=$(ls /sys/firmware | wc -l); "
+               "echo 1 > /proc/sys/kernel/domainname || echo sys-ro; "
+               "touch /newfile || echo root-ro; touch /tmp/ok && echo tmp-rw",
+               [](json& j) {
+                 j["root"]["readonly"] = true;
+                 j["linux"]["maskedPaths"] = {"/proc/kcore", "/sys/firmware"};
+                 j["linux"]["readonlyPaths"] = {"/proc/sys"};
+               });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  EXPECT_NE(o.out.find("kcore=0 firmware=0\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Read-only file system\nsys-ro\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Read-only file system\nroot-ro\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("tmp-rw\n"), std::string::npos) << o.out;
+}
+
+// All five capability sets: a non-root process keeps an ambient capability across
+// execve only if it is also permitted and inheritable (capabilities(7)).
+TEST_F(Isolation, AmbientCapabilityReachesANonRootProcess) {
+  std::string b = make_bundle("ambient");
+  fs::create_directories(b + "/out");
+  ASSERT_EQ(::chmod((b + "/out").c_str(), 0777), 0);
+  auto o = run(b, "id -u; grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status", [](json& j) {
+    j["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    for (const char* set : {"bounding", "effective", "permitted", "inheritable", "ambient"})
+      j["process"]["capabilities"][set] = {"CAP_NET_RAW"};
+  });
+  ASSERT_EQ(o.status, 0) << o.err << o.out;
+  // CAP_NET_RAW is bit 13.
+  EXPECT_EQ(o.out,
+            "1000\nCapInh:\t0000000000002000\nCapPrm:\t0000000000002000\n"
+            "CapEff:\t0000000000002000\nCapBnd:\t0000000000002000\nCapAmb:\t0000000000002000\n");
+}
+
+}  // namespace
+}  // namespace keel::runtime
