@@ -226,42 +226,62 @@ bool parse_host_port(std::string_view text, HealthCheck& h) {
   return true;
 }
 
+Result<void> parse_http_probe(const TomlDoc& doc, const toml::node* http, HealthCheck& h) {
+  h.kind = HealthCheck::Kind::http;
+  std::string url = http->value<std::string>().value_or("");
+  constexpr std::string_view kScheme = "http://";
+  // starts_with first: substr on a shorter string throws (found by scripts/fuzz).
+  bool ok = url.starts_with(kScheme) && url.find_first_of(" \r\n") == std::string::npos;
+  auto slash = ok ? url.find('/', kScheme.size()) : std::string::npos;
+  if (ok) {
+    std::string_view rest = std::string_view(url).substr(kScheme.size());
+    size_t len = slash == std::string::npos ? rest.size() : slash - kScheme.size();
+    ok = parse_host_port(rest.substr(0, len), h);
+  }
+  if (!ok)
+    return fail(doc.error_at(http,
+                             "http must be a URL like \"http://127.0.0.1:8080/healthz\" "
+                             "(IPv4 address and port)"));
+  h.path = slash == std::string::npos ? "/" : url.substr(slash);
+  return {};
+}
+
+// tcp = 8080, http = "http://...", or exec = ["cmd", "arg"]: exactly one.
+Result<void> parse_probe(const TomlDoc& doc, const toml::table& t, HealthCheck& h) {
+  const toml::node* tcp = t.get("tcp");
+  const toml::node* http = t.get("http");
+  const toml::node* exec = t.get("exec");
+  if ((tcp != nullptr) + (http != nullptr) + (exec != nullptr) != 1)
+    return fail(doc.error_at(tcp    ? tcp
+                             : http ? http
+                             : exec ? exec
+                                    : &t,
+                             "[health] needs exactly one probe: tcp = 8080, "
+                             "http = \"http://127.0.0.1:8080/healthz\" or "
+                             "exec = [\"/bin/check\", \"arg\"]"));
+  if (http) return parse_http_probe(doc, http, h);
+  if (exec) {
+    h.kind = HealthCheck::Kind::exec;
+    h.command = TRY(doc.get_string_array(t, "exec"));
+    if (h.command.empty() || h.command.front().empty())
+      return fail(doc.error_at(exec, "exec must name a command: exec = [\"/bin/check\"]"));
+    return {};
+  }
+  h.kind = HealthCheck::Kind::tcp;
+  auto text = tcp->is_integer() ? std::to_string(tcp->as_integer()->get())
+                                : tcp->value<std::string>().value_or("");
+  if (!parse_host_port(text, h))
+    return fail(doc.error_at(tcp, "tcp must be a port (8080) or \"IPv4:port\""));
+  return {};
+}
+
 Result<void> parse_health(const TomlDoc& doc, const toml::table& root, ContainerDef& def) {
   const toml::table* t = TRY(doc.get_table(root, "health"));
   if (!t) return {};
-  TRY(doc.reject_unknown_keys(*t, "[health]",
-                              {"tcp", "http", "interval", "timeout", "retries", "start_period"}));
+  TRY(doc.reject_unknown_keys(
+      *t, "[health]", {"tcp", "http", "exec", "interval", "timeout", "retries", "start_period"}));
   HealthCheck& h = def.health;
-  const toml::node* tcp = t->get("tcp");
-  const toml::node* http = t->get("http");
-  if (!tcp == !http)
-    return fail(doc.error_at(tcp ? tcp : http,
-                             "[health] needs exactly one probe: tcp = 8080 or "
-                             "http = \"http://127.0.0.1:8080/healthz\""));
-  if (tcp) {
-    h.kind = HealthCheck::Kind::tcp;
-    auto text = tcp->is_integer() ? std::to_string(tcp->as_integer()->get())
-                                  : tcp->value<std::string>().value_or("");
-    if (!parse_host_port(text, h))
-      return fail(doc.error_at(tcp, "tcp must be a port (8080) or \"IPv4:port\""));
-  } else {
-    h.kind = HealthCheck::Kind::http;
-    std::string url = http->value<std::string>().value_or("");
-    constexpr std::string_view kScheme = "http://";
-    // starts_with first: substr on a shorter string throws (found by scripts/fuzz).
-    bool ok = url.starts_with(kScheme) && url.find_first_of(" \r\n") == std::string::npos;
-    auto slash = ok ? url.find('/', kScheme.size()) : std::string::npos;
-    if (ok) {
-      std::string_view rest = std::string_view(url).substr(kScheme.size());
-      size_t len = slash == std::string::npos ? rest.size() : slash - kScheme.size();
-      ok = parse_host_port(rest.substr(0, len), h);
-    }
-    if (!ok)
-      return fail(doc.error_at(http,
-                               "http must be a URL like \"http://127.0.0.1:8080/healthz\" "
-                               "(IPv4 address and port)"));
-    h.path = slash == std::string::npos ? "/" : url.substr(slash);
-  }
+  TRY(parse_probe(doc, *t, h));
   h.interval = TRY(doc.get_duration(*t, "interval")).value_or(h.interval);
   h.timeout = TRY(doc.get_duration(*t, "timeout")).value_or(std::min(h.timeout, h.interval));
   h.start_period = TRY(doc.get_duration(*t, "start_period")).value_or(h.start_period);

@@ -181,6 +181,12 @@ TEST(ContainerDef, HealthChecks) {
   EXPECT_EQ(http->health.port, 81);
   EXPECT_EQ(http->health.path, "/healthz?x=1");
   EXPECT_EQ(http->health.retries, 2u);
+  auto exec = parse_container_def_text(
+      "image = \"b\"\n[health]\nexec = [\"pg_isready\", \"-q\"]\ntimeout = \"3s\"\n", "a.toml");
+  ASSERT_TRUE(exec) << exec.error().message();
+  EXPECT_EQ(exec->health.kind, HealthCheck::Kind::exec);
+  EXPECT_EQ(exec->health.command, (std::vector<std::string>{"pg_isready", "-q"}));
+  EXPECT_EQ(exec->health.timeout, std::chrono::seconds(3));
 }
 
 TEST(ContainerDef, BadHealthChecksNameTheLine) {
@@ -198,6 +204,9 @@ TEST(ContainerDef, BadHealthChecksNameTheLine) {
   expect_error("[health]\nhttp = 80\n", "http must be a URL");
   expect_error("[health]\ntcp = 1\nhttp = \"http://127.0.0.1:1/\"\n", "exactly one probe");
   expect_error("[health]\ninterval = \"1s\"\n", "exactly one probe");
+  expect_error("[health]\ntcp = 1\nexec = [\"true\"]\n", "exactly one probe");
+  expect_error("[health]\nexec = []\n", "a.toml:3:8: exec must name a command");
+  expect_error("[health]\nexec = \"true\"\n", "exec");
   expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
   expect_error("ready = \"healthy\"\n", "needs a [health] check");
 }

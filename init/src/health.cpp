@@ -5,10 +5,13 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 namespace keel::init {
 namespace {
@@ -30,10 +33,56 @@ bool wait_for(int fd, short events, const timespec& deadline) {
   }
 }
 
+timespec deadline_in(int ms) {
+  timespec d{};
+  ::clock_gettime(CLOCK_MONOTONIC, &d);
+  d.tv_sec += ms / 1000;
+  d.tv_nsec += (ms % 1000) * 1'000'000L;
+  if (d.tv_nsec >= 1'000'000'000L) {
+    d.tv_sec += 1;
+    d.tv_nsec -= 1'000'000'000L;
+  }
+  return d;
+}
+
+// The command runs with the init's signal state undone and no stdio of the init's;
+// a command still running at the timeout is killed (keel-runtime exec's child dies
+// with it: PR_SET_PDEATHSIG).
+[[noreturn]] void run_exec_probe(const HealthProbe& probe) {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGCHLD, SIG_DFL);
+  int null = ::open("/dev/null", O_RDWR);
+  if (null < 0) ::_exit(kProbeSetup);
+  for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+  pid_t pid = ::fork();
+  if (pid < 0) ::_exit(kProbeSetup);
+  if (pid == 0) {
+    ::execv(probe.argv[0], probe.argv.data());
+    ::_exit(127);
+  }
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0 || !wait_for(pidfd, POLLIN, deadline_in(probe.timeout_ms))) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    ::_exit(kProbeTimeout);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) < 0) ::_exit(kProbeSetup);
+  ::_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? kProbeHealthy : kProbeFailed);
+}
+
 }  // namespace
 
-HealthProbe plan_probe(const HealthCheck& check) {
+HealthProbe plan_probe(const HealthCheck& check, const std::vector<std::string>& exec_prefix) {
   HealthProbe p;
+  if (check.kind == HealthCheck::Kind::exec) {
+    p.args = exec_prefix;
+    p.args.insert(p.args.end(), check.command.begin(), check.command.end());
+    for (auto& a : p.args) p.argv.push_back(a.data());
+    p.argv.push_back(nullptr);
+  }
   p.addr.sin_family = AF_INET;
   p.addr.sin_port = htons(check.port);
   ::inet_pton(AF_INET, check.host.c_str(), &p.addr.sin_addr);  // validated when parsed
@@ -56,6 +105,8 @@ std::string_view probe_result_text(int status) {
       return "bad HTTP status";
     case kProbeSetup:
       return "could not enter the container's network namespace";
+    case kProbeFailed:
+      return "the check command failed";
   }
   return "probe failed";
 }
@@ -69,15 +120,9 @@ bool http_status_healthy(std::string_view head) {
 }
 
 void run_probe(int netns_fd, const HealthProbe& probe) {
+  if (!probe.argv.empty()) run_exec_probe(probe);
   if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) < 0) ::_exit(kProbeSetup);
-  timespec deadline{};
-  ::clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += probe.timeout_ms / 1000;
-  deadline.tv_nsec += (probe.timeout_ms % 1000) * 1'000'000L;
-  if (deadline.tv_nsec >= 1'000'000'000L) {
-    deadline.tv_sec += 1;
-    deadline.tv_nsec -= 1'000'000'000L;
-  }
+  timespec deadline = deadline_in(probe.timeout_ms);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) ::_exit(kProbeSetup);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&probe.addr), sizeof probe.addr) < 0) {

@@ -47,12 +47,18 @@ int Supervisor::on_health_timer(sd_event_source*, uint64_t, void* ud) {
 }
 
 void Supervisor::start_probe(Container& c) {
-  HealthProbe probe = plan_probe(c.def.health);
-  std::string ns = "/proc/" + std::to_string(container_pid(c.pid)) + "/ns/net";
-  auto netns = sys::open(ns, O_RDONLY | O_CLOEXEC);
-  if (!netns) {
-    on_probe_exit(c, kProbeSetup);
-    return;
+  HealthProbe probe = plan_probe(c.def.health, {m_config.runtime, "exec", c.def.name});
+  // Network probes join the container's network namespace; exec probes get
+  // everything from keel-runtime exec.
+  UniqueFd netns;
+  if (probe.argv.empty()) {
+    std::string ns = "/proc/" + std::to_string(container_pid(c.pid)) + "/ns/net";
+    auto fd = sys::open(ns, O_RDONLY | O_CLOEXEC);
+    if (!fd) {
+      on_probe_exit(c, kProbeSetup);
+      return;
+    }
+    netns = std::move(*fd);
   }
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -60,7 +66,7 @@ void Supervisor::start_probe(Container& c) {
               Error::from_errno("fork").message());
     return;
   }
-  if (pid == 0) run_probe(netns->get(), probe);
+  if (pid == 0) run_probe(netns.get(), probe);
   c.probe_pid = pid;
   m_probes[pid] = &c;
 }

@@ -67,8 +67,8 @@ struct Listener {
   ~Listener() { ::close(fd); }
 };
 
-int probe_exit(const HealthCheck& check) {
-  HealthProbe p = plan_probe(check);
+int probe_exit(const HealthCheck& check, const std::vector<std::string>& exec_prefix = {}) {
+  HealthProbe p = plan_probe(check, exec_prefix);
   pid_t pid = ::fork();
   if (pid == 0) run_probe(-1, p);
   int st = 0;
@@ -92,6 +92,36 @@ void serve_once(int fd, const std::string& reply, std::string* request) {
   if (request && n > 0) request->assign(buf, static_cast<size_t>(n));
   (void)!::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
   ::close(c);
+}
+
+// An exec check's command runs through the prefix (keel-runtime exec NAME in the
+// init; env here): exit 0 is healthy, anything else failed, too slow is a timeout.
+TEST(HealthProbeExec, ExitStatusAndTimeout) {
+  HealthCheck c;
+  c.kind = HealthCheck::Kind::exec;
+  c.timeout = 300ms;
+  c.command = {"true"};
+  EXPECT_EQ(probe_exit(c, {"/usr/bin/env"}), kProbeHealthy);
+  c.command = {"sh", "-c", "echo noise; echo more >&2; exit 3"};
+  EXPECT_EQ(probe_exit(c, {"/usr/bin/env"}), kProbeFailed);
+  c.command = {"sleep", "10"};
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(probe_exit(c, {"/usr/bin/env"}), kProbeTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_EQ(probe_exit(c, {"/nonexistent/runtime"}), kProbeFailed);
+}
+
+TEST(HealthProbeExec, ArgvIsThePrefixThenTheCommand) {
+  HealthCheck c;
+  c.kind = HealthCheck::Kind::exec;
+  c.command = {"pg_isready", "-q"};
+  auto p = plan_probe(c, {"/usr/bin/keel-runtime", "exec", "db"});
+  ASSERT_EQ(p.argv.size(), 6u);
+  EXPECT_STREQ(p.argv[0], "/usr/bin/keel-runtime");
+  EXPECT_STREQ(p.argv[3], "pg_isready");
+  EXPECT_EQ(p.argv[5], nullptr);
+  c.kind = HealthCheck::Kind::tcp;
+  EXPECT_TRUE(plan_probe(c, {"/usr/bin/keel-runtime"}).argv.empty());
 }
 
 }  // namespace

@@ -69,6 +69,7 @@ expect_line "$LOG" '"crash_looping":true'
 expect_line "$LOG" '"name":"hog","pid":null,"restart":"on-failure","restarts":2,"state":"failed"'
 # The health-checked web service: healthy, then unhealthy once the admin broke it.
 expect_line "$LOG" "info keel-init: container web is healthy"
+expect_line "$LOG" "info keel-init: container steady is healthy"   # its exec check
 if grep -E "info admin: web +running +0 +[0-9]+ +[0-9]+s +- +healthy" "$LOG" >/dev/null; then
   echo "ok:   status table shows web healthy"
 else echo "FAIL: status table lacks 'web running ... healthy'"; KEEL_FAILED=1; fi

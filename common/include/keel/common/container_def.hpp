@@ -25,8 +25,9 @@ enum class ReadyWhen {
 
 // [health]: probed from keel-init inside the container's network namespace.
 struct HealthCheck {
-  enum class Kind { none, tcp, http } kind = Kind::none;
-  std::string host = "127.0.0.1";  // IPv4 literal
+  enum class Kind { none, tcp, http, exec } kind = Kind::none;
+  std::vector<std::string> command;  // exec: run in the container; exit 0 is healthy
+  std::string host = "127.0.0.1";    // IPv4 literal
   uint16_t port = 0;
   std::string path = "/";  // http: GET this; 2xx and 3xx are healthy
   std::chrono::milliseconds interval{5'000}, timeout{2'000}, start_period{0};

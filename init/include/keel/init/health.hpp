@@ -1,6 +1,7 @@
 // Health checks ([health] in a container definition, docs/IMAGES.md): keel-init forks
 // a probe that joins the container's network namespace (setns(2)) and connects to
-// the port, for HTTP also sending a GET and reading the status line. The probe is a
+// the port, for HTTP also sending a GET and reading the status line; or, for exec,
+// runs a command inside the container through keel-runtime exec. The probe is a
 // child of the init, so a hung container can only make its own probe time out.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/common/container_def.hpp"
 #include "keel/init/supervisor_state.hpp"
@@ -22,9 +24,15 @@ struct HealthProbe {
   sockaddr_in addr{};
   std::string request;  // empty: TCP connect only
   int timeout_ms = 0;
+  // exec: `keel-runtime exec NAME CMD...`, which runs CMD inside the container with
+  // its confinement; argv points into args.
+  std::vector<std::string> args;
+  std::vector<char*> argv;
 };
 
-HealthProbe plan_probe(const HealthCheck& check);
+// `exec_prefix` is how an exec check's command is run in the container:
+// {"/usr/bin/keel-runtime", "exec", NAME}.
+HealthProbe plan_probe(const HealthCheck& check, const std::vector<std::string>& exec_prefix);
 
 // How a probe ended (its exit status).
 enum ProbeResult : int {
@@ -33,10 +41,12 @@ enum ProbeResult : int {
   kProbeTimeout = 2,
   kProbeBadStatus = 3,  // HTTP: not 2xx or 3xx, or not HTTP
   kProbeSetup = 4,      // could not join the namespace or make the socket
+  kProbeFailed = 5,     // exec: the command exited non-zero
 };
 std::string_view probe_result_text(int status);
 
-// Child side: joins netns_fd (if >= 0), probes, and exits with a ProbeResult.
+// Child side: joins netns_fd (if >= 0), probes, and exits with a ProbeResult. An
+// exec probe runs the command and waits for it, up to the timeout.
 [[noreturn]] void run_probe(int netns_fd, const HealthProbe& probe);
 
 // "HTTP/1.1 204 No Content" -> true; 4xx, 5xx and garbage -> false.
