@@ -17,6 +17,7 @@
 #include "console.hpp"
 #include "hooks.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/runtime/container.hpp"
 #include "launch.hpp"
 #include "state.hpp"
 
@@ -198,6 +199,25 @@ Result<int> run_foreground(const std::string& id, const CreateOptions& opts) {
   return status;
 }
 
+// `run` in the foreground with nothing that needs the create/start split (hooks, a
+// console, a pid file, --no-pivot, passed fds): the container starts at once, as
+// `keel-runtime up` starts them, without the exec fifo round trip and the second
+// state write. state.json says "running" while it runs (RunningRecord).
+bool direct_run_possible(const Spec& spec, const CreateOptions& o) {
+  const auto& h = spec.hooks;
+  return h.prestart.empty() && h.create_runtime.empty() && h.create_container.empty() &&
+         h.start_container.empty() && h.poststart.empty() && h.poststop.empty() &&
+         o.console_socket.empty() && o.pid_file.empty() && !o.no_pivot && o.preserve_fds == 0 &&
+         listen_fds() == 0 && !spec.process.terminal;
+}
+
+Result<int> run_direct(const std::string& id, const CreateOptions& o, const Spec& spec,
+                       const std::string& bundle) {
+  TRY_CTX(make_state_dir(o.root, id), "container " + id);  // "ID not unique" first
+  StateDirGuard guard(state_dir(o.root, id));
+  return run_container(spec, bundle, id, RunOptions{.state_root = o.root});
+}
+
 }  // namespace
 
 Result<void> create_container(const std::string& id, const CreateOptions& opts) {
@@ -206,7 +226,13 @@ Result<void> create_container(const std::string& id, const CreateOptions& opts) 
 }
 
 Result<int> run_lifecycle(const std::string& id, const CreateOptions& opts, Detach detach) {
-  if (detach == Detach::no) return run_foreground(id, opts);
+  if (detach == Detach::no) {
+    TRY_CTX(check_container_id(id), "container " + id);
+    std::string bundle = TRY_CTX(real_bundle(opts.bundle), "container " + id);
+    auto spec = TRY_CTX(load_spec(bundle + "/config.json"), "container " + id);
+    if (direct_run_possible(spec, opts)) return run_direct(id, opts, spec, bundle);
+    return run_foreground(id, opts);
+  }
   TRY(create_impl(id, opts, false, std::nullopt));
   if (auto r = start_container(opts.root, id); !r) {
     (void)delete_container(opts.root, id, true);

@@ -216,6 +216,26 @@ TEST_F(Lifecycle, RunInTheForegroundReturnsTheExitStatusAndCleansUp) {
   EXPECT_FALSE(fs::exists(m_root + "/fg"));
 }
 
+// Without hooks, console or pid file, `run` takes the direct path: no exec fifo, yet
+// state, kill, ps and a duplicate ID behave as for a created-and-started one.
+TEST_F(Lifecycle, DirectRunIsVisibleToStateKillAndDuplicateIds) {
+  set_script("exec sleep 100");
+  m_ids.push_back("direct");
+  pid_t pid = -1;
+  runtime({"run", "-b", m_bundle, "direct"}, -1, false, &pid);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_status("direct", "running"));
+  EXPECT_FALSE(fs::exists(m_root + "/direct/exec.fifo"));
+  auto dup = runtime({"run", "-b", m_bundle, "direct"});
+  EXPECT_EQ(dup.status, 125);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos) << dup.err;
+  EXPECT_EQ(runtime({"kill", "direct", "KILL"}).status, 0);
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  EXPECT_EQ(WEXITSTATUS(st), 137);
+  EXPECT_FALSE(fs::exists(m_root + "/direct"));
+}
+
 TEST_F(Lifecycle, ListenFdsPassThroughWithTheirEnvironment) {
   std::string secret = m_dir / "listen";
   write_text(secret, "socket-activated\n");
