@@ -15,6 +15,7 @@
 #include "keel/common/sys.hpp"
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
+#include "keel/init/sysctl.hpp"
 
 namespace keel::init {
 
@@ -100,6 +101,16 @@ void set_hostname() {
   if (name.empty()) return;
   if (::sethostname(name.data(), name.size()) < 0)
     log::warn(kLog, "sethostname {}: {}", name, Error::from_errno("sethostname").message());
+  else
+    log::info(kLog, "hostname is {}", name);
+}
+
+// The image's settings (/usr/lib/sysctl.d, from [host.sysctl]) and the host's
+// (/etc/sysctl.d), before any container starts.
+void set_sysctls() {
+  auto r = apply_sysctls({"/etc/sysctl.d", "/run/sysctl.d", "/usr/lib/sysctl.d"});
+  for (const auto& e : r.errors) log::warn(kLog, "sysctl: {}", e);
+  if (r.applied > 0) log::info(kLog, "applied {} sysctl settings", r.applied);
 }
 
 std::string describe_deployment(const KernelCmdline& cmd) {
@@ -123,6 +134,7 @@ void run_real_root_stage() {
   enable_cgroup_controllers();
   check_usr_readonly();
   set_hostname();
+  set_sysctls();
   SupervisorConfig config{
       .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
       .runtime = "/usr/bin/keel-runtime",

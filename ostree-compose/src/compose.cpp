@@ -94,6 +94,7 @@ Result<void> build_initramfs(Run& r) {
 
 Result<void> finish_tree(Run& r) {
   TRY(write_os_release(r.rootfs, r.def));
+  TRY(write_host_config(r.rootfs, r.def));
   return finalize_layout(r.rootfs);
 }
 

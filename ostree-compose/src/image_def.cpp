@@ -123,12 +123,52 @@ Result<void> parse_containers(const TomlDoc& doc, ImageDef& def) {
   return {};
 }
 
+// A sysctl key: dotted lower-case names ("net.ipv4.ip_forward"), nothing that could
+// leave /proc/sys or break the line-based sysctl.d format.
+bool is_sysctl_key(std::string_view k) {
+  return !k.empty() && k.front() != '.' && k.find("..") == std::string_view::npos &&
+         k.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.-") == std::string_view::npos;
+}
+
+Result<void> parse_sysctl_table(const TomlDoc& doc, const toml::table& t, ImageDef& def) {
+  for (const auto& [key, node] : t) {
+    std::string k(key.str());
+    if (!is_sysctl_key(k))
+      return fail(doc.error_at(&node, fmt::format("[host.sysctl] key '{}' is not a sysctl name "
+                                                  "like \"vm.max_map_count\"",
+                                                  k)));
+    std::string v = node.is_integer() ? std::to_string(node.as_integer()->get())
+                                      : node.value<std::string>().value_or("\n");
+    if (v.empty() || v.find_first_of("\r\n") != std::string::npos)
+      return fail(doc.error_at(&node, fmt::format("[host.sysctl] {}: the value must be a "
+                                                  "number or a one-line string",
+                                                  k)));
+    def.sysctl.emplace_back(k, v);
+  }
+  return {};
+}
+
+Result<void> parse_host(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* h = TRY(doc.get_table(doc.root(), "host"));
+  if (!h) return {};
+  TRY(doc.reject_unknown_keys(*h, "[host]", {"hostname", "sysctl"}));
+  def.hostname = TRY(doc.get_string(*h, "hostname")).value_or("");
+  // hostname(7): letters, digits and hyphens, 1-63 characters per label.
+  if (h->get("hostname") && !is_valid_container_name(def.hostname))
+    return fail(
+        doc.error_at(h->get("hostname"), "hostname must be 1-63 characters of a-z, 0-9, '-'"));
+  if (const toml::table* s = TRY(doc.get_table(*h, "sysctl")))
+    TRY(parse_sysctl_table(doc, *s, def));
+  return {};
+}
+
 }  // namespace
 
 Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir) {
   auto doc = TRY(TomlDoc::load_file(path));
-  TRY(doc.reject_unknown_keys(doc.root(), "the image definition",
-                              {"os", "kernel", "packages", "images", "containers", "disk"}));
+  TRY(doc.reject_unknown_keys(
+      doc.root(), "the image definition",
+      {"os", "kernel", "packages", "images", "containers", "disk", "host"}));
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
@@ -136,6 +176,7 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   TRY(parse_kernel(doc, def, flavours_dir));
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
+  TRY(parse_host(doc, def));
   if (const toml::table* d = TRY(doc.get_table(doc.root(), "disk"))) {
     TRY(doc.reject_unknown_keys(*d, "[disk]", {"root_label", "free_space"}));
     def.root_label = TRY(doc.get_string(*d, "root_label")).value_or(def.root_label);

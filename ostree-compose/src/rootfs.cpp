@@ -91,6 +91,20 @@ Result<void> write_os_release(const std::string& rootfs, const ImageDef& def) {
   return sys::symlink("../usr/lib/os-release", etc_rel.string());
 }
 
+Result<void> write_host_config(const std::string& rootfs, const ImageDef& def) {
+  fs::path root(rootfs);
+  if (!def.hostname.empty()) {
+    std::error_code ec;
+    fs::remove(root / "etc/hostname", ec);  // mmdebstrap copies the build host's
+    TRY(sys::write_file_atomic((root / "etc/hostname").string(), def.hostname + "\n"));
+  }
+  if (def.sysctl.empty()) return {};
+  std::string text = fmt::format("# From {} [host.sysctl] (keel-compose).\n", def.path);
+  for (const auto& [k, v] : def.sysctl) text += fmt::format("{} = {}\n", k, v);
+  TRY(sys::mkdir_p((root / "usr/lib/sysctl.d").string(), 0755));
+  return sys::write_file_atomic((root / "usr/lib/sysctl.d/50-keel-image.conf").string(), text);
+}
+
 Result<void> finalize_layout(const std::string& rootfs) {
   fs::path root(rootfs);
   std::error_code ec;

@@ -79,3 +79,35 @@ TEST(ImageDef, MissingSectionsAndTyposAreErrors) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("unknown key 'versoin'"), std::string::npos);
 }
+
+TEST(ImageDef, HostNameAndSysctls) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto path = d.write("i.toml", std::string(kMinimal) +
+                                    "[host]\nhostname = \"edge-1\"\n[host.sysctl]\n"
+                                    "\"vm.max_map_count\" = 262144\n"
+                                    "\"net.ipv4.ip_forward\" = \"1\"\n");
+  auto r = load_image_def(path, kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->hostname, "edge-1");
+  ASSERT_EQ(r->sysctl.size(), 2u);
+  // In key order (toml++ keeps a table's keys sorted): the file is reproducible.
+  EXPECT_EQ(r->sysctl[0], (std::pair<std::string, std::string>{"net.ipv4.ip_forward", "1"}));
+  EXPECT_EQ(r->sysctl[1], (std::pair<std::string, std::string>{"vm.max_map_count", "262144"}));
+}
+
+TEST(ImageDef, BadSysctlsNameTheLine) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto bad = [&](const std::string& host, const std::string& what) {
+    auto path = d.write("i.toml", std::string(kMinimal) + host);
+    auto r = load_image_def(path, kFlavours);
+    ASSERT_FALSE(r) << host;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  bad("[host.sysctl]\n\"../../etc/x\" = 1\n", "i.toml:15:");
+  bad("[host.sysctl]\n\"../../etc/x\" = 1\n", "is not a sysctl name");
+  bad("[host.sysctl]\n\"vm.swappiness\" = \"1\\n2\"\n", "a number or a one-line string");
+  bad("[host]\nhostname = \"Not Valid\"\n", "hostname must be");
+  bad("[host]\nname = \"x\"\n", "name");
+}

@@ -47,6 +47,12 @@ struct ImageDef {
   std::vector<std::string> container_defs;  // absolute paths
   std::vector<OciImageSource> images;
 
+  // [host]: the host's name and kernel settings, written into the image as
+  // /usr/etc/hostname and /usr/lib/sysctl.d/50-keel-image.conf (keel-init applies
+  // them at boot; /etc/hostname and /etc/sysctl.d on the host override them).
+  std::string hostname;
+  std::vector<std::pair<std::string, std::string>> sysctl;
+
   std::string root_label = "keel-root";
   uint64_t disk_free_space = 256ull << 20;  // free space left in the root filesystem
 

@@ -19,6 +19,8 @@ Result<std::string> place_kernel(const std::string& rootfs);
 
 // Writes /usr/lib/os-release (ID, VERSION_ID, PRETTY_NAME: OSTree requires them).
 Result<void> write_os_release(const std::string& rootfs, const ImageDef& def);
+// [host]: /etc/hostname (before /etc becomes /usr/etc) and /usr/lib/sysctl.d.
+Result<void> write_host_config(const std::string& rootfs, const ImageDef& def);
 
 // Moves /etc to /usr/etc and makes the top-level directories a deployment needs.
 // /var content is dropped: OSTree does not deploy it, the host populates it at boot.
