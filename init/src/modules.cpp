@@ -7,22 +7,13 @@
 #include <cerrno>
 
 #include "keel/common/sys.hpp"
+#include "keel/common/text.hpp"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4  // include/uapi/linux/module.h, Linux 5.17
 #endif
 
 namespace keel::init {
-
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-}  // namespace
 
 std::vector<std::string> parse_module_list(std::string_view text) {
   std::vector<std::string> out;

@@ -8,18 +8,10 @@
 #include <map>
 
 #include "keel/common/sys.hpp"
+#include "keel/common/text.hpp"
 
 namespace keel::init {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::vector<SysctlSetting>> parse_sysctl_conf(std::string_view text,
                                                      const std::string& file) {
