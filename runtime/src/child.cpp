@@ -93,6 +93,15 @@ ChildErr child_wait_for_cgroup_join(const ChildPlan& plan) {
   return {};
 }
 
+// The last step of both: the process's own signal mask, then execve. execvpe
+// searches the PATH of the caller's environ, so the container's is set first.
+[[noreturn]] void exec_process(const ChildPlan& plan) {
+  ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
+  environ = const_cast<char**>(plan.envp.data());
+  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
+  report_and_exit(plan, child_err("exec", plan.argv[0]));
+}
+
 // `exec`: into the init's namespaces (its pid namespace is already ours, from
 // clone3), then the same process setup as the container's init had.
 [[noreturn]] void exec_child_main(const ChildPlan& plan) {
@@ -104,10 +113,7 @@ ChildErr child_wait_for_cgroup_join(const ChildPlan& plan) {
   if (!e) e = child_set_exec_label(plan);
   if (!e) e = child_set_process(plan);
   if (e) report_and_exit(plan, e);
-  ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
-  environ = const_cast<char**>(plan.envp.data());
-  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
-  report_and_exit(plan, child_err("exec", plan.argv[0]));
+  exec_process(plan);
 }
 
 void child_main(const ChildPlan& plan) {
@@ -132,11 +138,7 @@ void child_main(const ChildPlan& plan) {
   if (!e) e = child_set_process(plan);
   if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);
-  ::sigprocmask(SIG_SETMASK, &plan.sigmask, nullptr);
-  // execvpe searches the PATH of the caller's environ, so use the container's.
-  environ = const_cast<char**>(plan.envp.data());
-  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
-  report_and_exit(plan, child_err("exec", plan.argv[0]));
+  exec_process(plan);
 }
 
 }  // namespace keel::runtime
