@@ -23,7 +23,7 @@ void usage() {
       "usage: keel-init                 (as PID 1: initramfs or real-root stage)\n"
       "       keel-init supervise --containers DIR [--containers DIR2 ...]\n"
       "                 --runtime PATH [--shutdown-when-done] [--grace-ms N]\n"
-      "                 [--control SOCKET] [--log-dir DIR]\n"
+      "                 [--control SOCKET] [--log-dir DIR] [--notify-dir DIR]\n"
       "       keel-init --version\n",
       stderr);
 }
@@ -44,6 +44,8 @@ bool parse_supervise_args(int argc, char** argv, keel::init::SupervisorConfig& c
       config.control_socket = argv[++i];
     } else if (a == "--log-dir" && has_value) {
       config.log_dir = argv[++i];
+    } else if (a == "--notify-dir" && has_value) {
+      config.notify_dir = argv[++i];
     } else if (a == "--shutdown-when-done") {
       config.shutdown_when_done = keel::init::ShutdownAction::poweroff;
     } else {

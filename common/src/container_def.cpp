@@ -49,10 +49,11 @@ Result<ReadyWhen> parse_ready(const TomlDoc& doc, const toml::table& t, RestartP
   auto s = TRY(doc.get_string(t, "ready"));
   if (!s || *s == "started") return ReadyWhen::started;
   if (*s == "healthy") return ReadyWhen::healthy;  // [health] presence checked by the caller
+  if (*s == "notify") return ReadyWhen::notify;
   if (*s != "exited")
     return fail(doc.error_at(t.get("ready"), fmt::format("ready = \"{}\" is not known; use "
-                                                         "\"started\", \"exited\" or "
-                                                         "\"healthy\"",
+                                                         "\"started\", \"exited\", "
+                                                         "\"healthy\" or \"notify\"",
                                                          *s)));
   if (restart == RestartPolicy::always)
     return fail(doc.error_at(t.get("ready"),

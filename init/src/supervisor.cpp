@@ -156,11 +156,17 @@ Result<EventSourcePtr> Supervisor::add_timer(std::chrono::milliseconds delay,
 Result<void> Supervisor::spawn(Container& c) {
   auto pipe = TRY(sys::pipe());
   // argv is built before fork(): the child only calls async-signal-safe functions.
-  std::string verb = "up";
-  char* argv[] = {m_config.runtime.data(), verb.data(), c.def.source_path.data(), nullptr};
+  std::string verb = "up", notify_flag = "--notify-socket";
+  std::vector<char*> argv = {m_config.runtime.data(), verb.data(), c.def.source_path.data()};
+  if (c.def.ready == ReadyWhen::notify) {
+    TRY(prepare_notify(c));
+    argv.push_back(notify_flag.data());
+    argv.push_back(c.notify_path.data());
+  }
+  argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
-  if (pid == 0) exec_runtime_child(pipe.write.get(), argv);
+  if (pid == 0) exec_runtime_child(pipe.write.get(), argv.data());
   pipe.write.reset();
   // No race with pid reuse: only this process reaps, and it has not reaped yet.
   auto pidfd = sys::pidfd_open(pid);
@@ -208,6 +214,8 @@ bool Supervisor::dependencies_met(Container& c) {
     if (st == ContainerState::running && d->def.ready == ReadyWhen::started) continue;
     if (st == ContainerState::running && d->def.ready == ReadyWhen::healthy &&
         d->health.state() == Health::healthy)
+      continue;
+    if (st == ContainerState::running && d->def.ready == ReadyWhen::notify && d->notified_ready)
       continue;
     if (st != ContainerState::failed) return false;
     if (std::ranges::find(c.required, d) == c.required.end()) continue;

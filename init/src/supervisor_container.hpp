@@ -40,6 +40,11 @@ struct Supervisor::Container {
   HealthTracker health;
   EventSourcePtr health_timer;
   pid_t probe_pid = -1;
+  // ready = "notify" (supervisor_notify.cpp): the socket, made at the first start.
+  std::string notify_path;
+  UniqueFd notify_fd;
+  EventSourcePtr notify_io;
+  bool notified_ready = false;  // READY=1 came since the last start
 
   Container(Supervisor* s, ContainerDef d, const std::string& log_dir)
       : sup(s),

@@ -28,6 +28,13 @@ case "$image" in
   exit-5) echo "bye"; exit 5 ;;
   sleeper) echo "sleeping"; exec sleep 30 ;;
   stubborn) trap '' TERM; echo "ignoring SIGTERM"; sleep 3; exit 0 ;;
+  notifier) [ "$3" = --notify-socket ] || { echo "no --notify-socket" >&2; exit 98; }
+            echo "notifying $4"; sleep 0.3
+            python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"STATUS=warming up", sys.argv[1])
+s.sendto(b"READY=1\nSTATUS=serving", sys.argv[1])' "$4"
+            exec sleep 30 ;;
   int-only) trap '' TERM; trap 'echo "got SIGINT"; exit 0' INT; echo "waiting for SIGINT"
             sleep 10 & wait ;;
 esac
@@ -186,4 +193,23 @@ TEST(SuperviseArgs, RejectsMissingRuntime) {
   RunResult r = run(std::string(KEEL_INIT_BINARY) + " supervise --containers /tmp");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "--runtime")) << r.output;
+}
+
+// ready = "notify": the runtime gets --notify-socket; the waiter starts only after
+// READY=1 arrives on it, and STATUS= lines are logged.
+TEST_F(SuperviseHarness, NotifyReadinessReleasesWaiters) {
+  write_text(m_dir / "usr/svc.toml", "image = \"notifier\"\nready = \"notify\"\n");
+  write_text(m_dir / "usr/after.toml", "image = \"ok\"\nafter = [\"svc\"]\nrestart = \"never\"\n");
+  RunResult r = run("timeout -s KILL 20 timeout --preserve-status -s TERM 3 " +
+                    supervise("--grace-ms 300 --notify-dir " + (m_dir / "notify")));
+  const auto& out = r.output;
+  EXPECT_TRUE(has(out, "info svc: notifying " + (m_dir / "notify/svc/notify.sock"))) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container svc: warming up")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container svc is ready (sd_notify)")) << out;
+  EXPECT_TRUE(has(out, "info keel-init: container svc: serving")) << out;
+  auto ready = out.find("container svc is ready");
+  auto started = out.find("starting container after");
+  ASSERT_NE(started, std::string::npos) << out;
+  EXPECT_LT(ready, started) << out;
+  EXPECT_TRUE(has(out, "info after: hello from after")) << out;
 }

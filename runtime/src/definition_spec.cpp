@@ -105,6 +105,21 @@ Result<void> apply_definition(json& spec, const ContainerDef& def,
   return {};
 }
 
+Result<std::string> with_notify_socket(const std::string& spec_json,
+                                       const std::string& host_socket) {
+  auto slash = host_socket.rfind('/');
+  if (!host_socket.starts_with('/') || slash == 0 || slash + 1 == host_socket.size())
+    return fail_msg("--notify-socket " + host_socket + ": must be an absolute path to a socket");
+  json spec = TRY(jsonu::parse(spec_json, "config.json"));
+  spec["mounts"].push_back({{"destination", kNotifyDir},
+                            {"type", "bind"},
+                            {"source", host_socket.substr(0, slash)},
+                            {"options", {"rbind", "rw", "nosuid", "nodev", "noexec"}}});
+  spec["process"]["env"].push_back("NOTIFY_SOCKET=" + std::string(kNotifyDir) +
+                                   host_socket.substr(slash));
+  return jsonu::dump(spec, 2);
+}
+
 Result<void> create_volumes(const ContainerDef& def, const std::string& volumes_root) {
   for (const auto& v : def.volumes)
     TRY_CTX(sys::mkdir_p(volume_dir(volumes_root, def, v), 0755),

@@ -20,6 +20,14 @@ std::string volume_dir(const std::string& root, const ContainerDef& def, const C
 Result<void> apply_definition(jsonu::json& spec, const ContainerDef& def,
                               const std::string& volumes_root);
 
+// The sd_notify protocol (sd_notify(3)) for ready = "notify": the directory of the
+// init's datagram socket `host_socket` is bound at kNotifyDir in the container, and
+// NOTIFY_SOCKET points at the socket there. A directory, not the socket file, so a
+// socket the init makes again later is the one the container sees.
+inline constexpr const char* kNotifyDir = "/run/keel-notify";
+Result<std::string> with_notify_socket(const std::string& spec_json,
+                                       const std::string& host_socket);
+
 // Creates the definition's volume directories (0755) if missing; contents are kept.
 Result<void> create_volumes(const ContainerDef& def, const std::string& volumes_root);
 

@@ -89,6 +89,8 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
                         "container " + def.name + ": unpacking image " + src.path);
   auto json =
       TRY_CTX(make_spec_json(rootfs.config, def, opts.volumes_dir), "container " + def.name);
+  if (!opts.notify_socket.empty())
+    json = TRY_CTX(with_notify_socket(json, opts.notify_socket), "container " + def.name);
   TRY_CTX(create_volumes(def, opts.volumes_dir), "container " + def.name);
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));

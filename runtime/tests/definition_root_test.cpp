@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,10 +24,7 @@ using test::TempDir;
 using test::write_text;
 namespace fs = std::filesystem;
 
-struct UpResult {
-  int status = -1;
-  std::string out, err;
-};
+using UpResult = test::Outcome;
 
 class Definitions : public ::testing::Test {
  protected:
@@ -34,7 +33,7 @@ class Definitions : public ::testing::Test {
     s_dir = new TempDir();
     std::string root = *s_dir / "rootfs";
     test::make_busybox_rootfs(root, {"proc", "dev", "sys", "tmp"},
-                              {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id"});
+                              {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id", "test"});
     ASSERT_TRUE(
         write_oci_layout(root, ImageConfig{.cmd = {"sh"}}, *s_dir / "images/busybox", "busybox"));
   }
@@ -42,7 +41,8 @@ class Definitions : public ::testing::Test {
   void SetUp() override { test::require_root("the definition tests"); }
 
   // Runs `script` via `keel-runtime up` with the extra definition lines.
-  static UpResult up(const std::string& name, const std::string& script, const std::string& toml) {
+  static UpResult up(const std::string& name, const std::string& script, const std::string& toml,
+                     const std::vector<std::string>& extra = {}) {
     std::string def = *s_dir / ("defs/" + name + ".toml");
     std::string quoted;
     for (char c : script)
@@ -64,6 +64,7 @@ class Definitions : public ::testing::Test {
                                      *s_dir / "layers",
                                      "--volumes",
                                      *s_dir / "volumes"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -141,6 +142,25 @@ TEST_F(Definitions, LoopbackIsUpInTheContainersNetworkNamespace) {
   auto r = up("lo", "cat /sys/class/net/lo/flags", "");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "0x9\n");
+}
+
+// --notify-socket (keel-init's, for ready = "notify"): the socket is there at
+// NOTIFY_SOCKET inside the container.
+TEST_F(Definitions, NotifySocketIsVisibleInside) {
+  std::string dir = *s_dir / "notify/n1";
+  fs::create_directories(dir);
+  std::string path = dir + "/notify.sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto r = up("notified", "echo $NOTIFY_SOCKET; test -S $NOTIFY_SOCKET && echo is-a-socket", "",
+              {"--notify-socket", path});
+  ::close(fd);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "/run/keel-notify/notify.sock\nis-a-socket\n") << r.err;
 }
 
 }  // namespace

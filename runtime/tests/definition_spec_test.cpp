@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "definition_spec.hpp"
 #include "keel/common/container_def.hpp"
 #include "keel/runtime/spec.hpp"
 
@@ -86,6 +87,20 @@ TEST(DefinitionSpec, UnknownCapabilityNamesTheFile) {
   ASSERT_FALSE(text);
   EXPECT_NE(text.error().message().find("c.toml: cap_add"), std::string::npos)
       << text.error().message();
+}
+
+// ready = "notify": the socket's directory is bound in, NOTIFY_SOCKET names it there.
+TEST(DefinitionSpec, NotifySocketIsBoundAndNamed) {
+  auto j = with_notify_socket(R"({"mounts":[],"process":{"env":["PATH=/bin"]}})",
+                              "/run/keel/notify/web/notify.sock");
+  ASSERT_TRUE(j) << j.error().message();
+  auto spec = json::parse(*j);
+  ASSERT_EQ(spec["mounts"].size(), 1u);
+  EXPECT_EQ(spec["mounts"][0]["source"], "/run/keel/notify/web");
+  EXPECT_EQ(spec["mounts"][0]["destination"], "/run/keel-notify");
+  EXPECT_EQ(spec["process"]["env"][1], "NOTIFY_SOCKET=/run/keel-notify/notify.sock");
+  EXPECT_FALSE(with_notify_socket("{}", "relative.sock"));
+  EXPECT_FALSE(with_notify_socket("{}", "/dir/"));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class ReadyWhen {
   started,  // once its process runs
   exited,   // once it exited with status 0: a one-shot setup step
   healthy,  // once its [health] check passed
+  notify,   // once it sent READY=1 over NOTIFY_SOCKET (sd_notify(3))
 };
 
 // [health]: probed from keel-init inside the container's network namespace.

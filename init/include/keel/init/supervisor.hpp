@@ -34,6 +34,8 @@ struct SupervisorConfig {
   std::string control_socket;
   // Rotated log files, <dir>/<container>.log and <dir>/keel-init.log; empty: memory only.
   std::string log_dir;
+  // ready = "notify": <dir>/<container>/notify.sock, the container's NOTIFY_SOCKET.
+  std::string notify_dir = "/run/keel/notify";
 };
 
 struct EventDeleter {
@@ -72,6 +74,8 @@ class Supervisor {
   void arm_health_timer(Container& c);
   void start_probe(Container& c);
   void on_probe_exit(Container& c, int status);
+  Result<void> prepare_notify(Container& c);
+  static int on_notify(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
