@@ -32,8 +32,9 @@ class Definitions : public ::testing::Test {
     if (::geteuid() != 0) return;
     s_dir = new TempDir();
     std::string root = *s_dir / "rootfs";
-    test::make_busybox_rootfs(root, {"proc", "dev", "sys", "tmp"},
-                              {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id", "test"});
+    test::make_busybox_rootfs(
+        root, {"proc", "dev", "sys", "tmp"},
+        {"sh", "cat", "echo", "chown", "touch", "readlink", "grep", "id", "test"});
     ASSERT_TRUE(
         write_oci_layout(root, ImageConfig{.cmd = {"sh"}}, *s_dir / "images/busybox", "busybox"));
   }
