@@ -8,11 +8,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <climits>
 #include <cstdlib>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/init/drivers.hpp"
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
 #include "keel/init/sysctl.hpp"
@@ -113,6 +117,18 @@ void set_sysctls() {
   if (r.applied > 0) log::info(kLog, "applied {} sysctl settings", r.applied);
 }
 
+// Coldplug: drivers for the devices present (virtio_net for QEMU's NIC, ...).
+void load_device_drivers() {
+  auto aliases = collect_modaliases();
+  auto loaded = load_drivers(aliases);
+  if (!loaded)
+    log::warn(kLog, "loading drivers for {} devices: {}", aliases.size(), loaded.error().message());
+  else
+    log::info(
+        kLog, "drivers for {} devices: loaded {}", aliases.size(),
+        loaded->empty() ? std::string("nothing new") : fmt::format("{}", fmt::join(*loaded, ", ")));
+}
+
 std::string describe_deployment(const KernelCmdline& cmd) {
   if (cmd.ostree.empty()) return "no ostree= on the kernel command line";
   char buf[PATH_MAX];
@@ -135,6 +151,7 @@ void run_real_root_stage() {
   check_usr_readonly();
   set_hostname();
   set_sysctls();
+  load_device_drivers();
   SupervisorConfig config{
       .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
       .runtime = "/usr/bin/keel-runtime",
