@@ -55,6 +55,17 @@ expect_line() {
   fi
 }
 
+# expect_match LOG REGEX WHAT: some line of the serial log matches the extended REGEX;
+# WHAT says what that proves. On failure the lines that name the same thing are shown.
+expect_match() {
+  if grep -qE -- "$2" "$1"; then
+    echo "ok:   $3"
+  else
+    echo "FAIL: $3 (no line matches: $2)"
+    KEEL_FAILED=1
+  fi
+}
+
 # reject_line LOG TEXT: the serial log must not contain TEXT.
 reject_line() {
   if grep -qF -- "$2" "$1"; then

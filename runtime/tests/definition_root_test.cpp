@@ -49,11 +49,6 @@ class Definitions : public ::testing::Test {
     for (char c : script)
       quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
     write_text(def, "image = \"busybox\"\ncommand = [\"sh\", \"-c\", \"" + quoted + "\"]\n" + toml);
-    std::string out = *s_dir / "out", err = *s_dir / "err";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     std::vector<std::string> args = {KEEL_RUNTIME_BINARY,
                                      "up",
                                      def,
@@ -66,19 +61,7 @@ class Definitions : public ::testing::Test {
                                      "--volumes",
                                      *s_dir / "volumes"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    UpResult r;
-    pid_t pid;
-    if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) return r;
-    posix_spawn_file_actions_destroy(&fa);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
+    return test::run_binary(std::move(args), s_dir->path());
   }
 
   static inline TempDir* s_dir = nullptr;

@@ -58,29 +58,8 @@ class Lifecycle : public ::testing::Test {
   Outcome runtime(std::vector<std::string> args, int fd3 = -1, bool wait = true,
                   pid_t* pid_out = nullptr, int fd4 = -1) {
     args.insert(args.begin(), {KEEL_RUNTIME_BINARY, "--root", m_root});
-    std::string out = m_dir / "stdout", err = m_dir / "stderr";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd3 >= 0) posix_spawn_file_actions_adddup2(&fa, fd3, 3);
-    if (fd4 >= 0) posix_spawn_file_actions_adddup2(&fa, fd4, 4);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid;
-    Outcome o;
-    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return o;
-    if (pid_out) *pid_out = pid;
-    if (!wait) return o;
-    int st;
-    ::waitpid(pid, &st, 0);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    o.out = read_text(out);
-    o.err = read_text(err);
-    return o;
+    return test::run_binary(std::move(args), m_dir.path(),
+                            {.fd3 = fd3, .fd4 = fd4, .wait = wait, .pid_out = pid_out});
   }
 
   Outcome create(const std::string& id, std::vector<std::string> extra = {}) {

@@ -132,25 +132,7 @@ class OverlayRootfs : public ::testing::Test {
   }
 
   static Outcome spawn(std::vector<std::string> args) {
-    std::string out = *s_dir / "stdout", err = *s_dir / "stderr";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid;
-    Outcome o;
-    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return o;
-    int st;
-    ::waitpid(pid, &st, 0);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    o.out = read_text(out);
-    o.err = read_text(err);
-    return o;
+    return test::run_binary(std::move(args), s_dir->path());
   }
 
   // Mounts at or below the state directory, from /proc/self/mountinfo (field 5).
