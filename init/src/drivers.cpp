@@ -35,13 +35,8 @@ std::vector<std::string> collect_modaliases(const std::string& sys_devices) {
 
 std::set<std::string> loaded_modules(std::string_view proc_modules) {
   std::set<std::string> out;
-  while (!proc_modules.empty()) {
-    auto nl = proc_modules.find('\n');
-    std::string_view line = proc_modules.substr(0, nl);
-    proc_modules = nl == std::string_view::npos ? std::string_view{} : proc_modules.substr(nl + 1);
-    auto sp = line.find(' ');
-    if (!line.empty()) out.emplace(line.substr(0, sp));
-  }
+  for (std::string_view line : split_lines(proc_modules))
+    if (!line.empty()) out.emplace(line.substr(0, line.find(' ')));
   return out;
 }
 

@@ -17,10 +17,7 @@ namespace keel::init {
 
 std::vector<std::string> parse_module_list(std::string_view text) {
   std::vector<std::string> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  for (std::string_view line : split_lines(text)) {
     auto hash = line.find('#');
     if (hash != std::string_view::npos) line = line.substr(0, hash);
     line = trim(line);

@@ -11,6 +11,7 @@
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/common/text.hpp"
 #include "keel/init/supervisor.hpp"
 #include "supervisor_container.hpp"
 
@@ -65,12 +66,8 @@ int Supervisor::on_notify(sd_event_source*, int fd, uint32_t, void* ud) {
   for (int i = 0; i < kMaxDatagramsPerWakeup; ++i) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
-    std::string_view msg(buf, static_cast<size_t>(n));
     // Newline-separated VAR=VALUE assignments (sd_notify(3)).
-    while (!msg.empty()) {
-      auto nl = msg.find('\n');
-      std::string_view line = msg.substr(0, nl);
-      msg = nl == std::string_view::npos ? std::string_view{} : msg.substr(nl + 1);
+    for (std::string_view line : split_lines({buf, static_cast<size_t>(n)})) {
       if (line == "READY=1" && c->pid >= 0 && !c->notified_ready) {
         c->notified_ready = true;
         log::info(kLog, "container {} is ready (sd_notify)", c->def.name);

@@ -17,10 +17,8 @@ Result<std::vector<SysctlSetting>> parse_sysctl_conf(std::string_view text,
                                                      const std::string& file) {
   std::vector<SysctlSetting> out;
   size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = trim(text.substr(0, nl));
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  for (std::string_view raw : split_lines(text)) {
+    std::string_view line = trim(raw);
     ++line_no;
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     std::string where = fmt::format("{}:{}", file, line_no);

@@ -55,8 +55,7 @@ bool has_pid_namespace(const Spec& spec) {
 }
 
 Result<int> exec_steps(const std::string& root, const std::string& id, const ExecOptions& o) {
-  auto st = TRY(load_container_state(root, id));
-  st.status = derive_status(st, sys::exists(fifo_path(root, id)));
+  auto st = TRY(load_live(root, id));
   if (st.status != "running")
     return fail_msg("container is " + st.status + ", not running: exec needs a running container");
   auto init = TRY(open_init(st));

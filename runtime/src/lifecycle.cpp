@@ -139,8 +139,7 @@ Result<Created> create_in(const std::string& id, const CreateOptions& o, const S
   auto init = TRY(launch_container(spec, bundle, cg, std::move(lc), launch));
   st.pid = init.pid;
   st.status = "created";
-  auto stat = sys::read_file("/proc/" + std::to_string(init.pid) + "/stat");
-  if (stat) st.start_time = parse_start_time(*stat).value_or(0);
+  st.start_time = process_start_time(init.pid);
   // startContainer hooks read this (the init reads it after `start`).
   if (auto w = sys::write_all(state_fd.get(), render_state(st, false)); !w) {
     (void)sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);  // blocked on the fifo

@@ -26,12 +26,6 @@ namespace {
 
 constexpr std::string_view kComponent = "keel-runtime";
 
-Result<ContainerState> load_live(const std::string& root, const std::string& id) {
-  auto s = TRY(load_container_state(root, id));
-  s.status = derive_status(s, sys::exists(fifo_path(root, id)));
-  return s;
-}
-
 // Waits until the init has exited (a pidfd polls readable then, pidfd_open(2)).
 Result<void> wait_exit(int pidfd, int timeout_ms) {
   pollfd p = {pidfd, POLLIN, 0};
@@ -77,6 +71,12 @@ Result<void> signal_cgroup(const ContainerState& s, int sig) {
 }
 
 }  // namespace
+
+Result<ContainerState> load_live(const std::string& root, const std::string& id) {
+  auto s = TRY(load_container_state(root, id));
+  s.status = derive_status(s, sys::exists(fifo_path(root, id)));
+  return s;
+}
 
 // The start time is checked after pidfd_open: from then on the pidfd pins the process.
 Result<UniqueFd> open_init(const ContainerState& s) {

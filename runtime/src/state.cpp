@@ -77,6 +77,11 @@ Result<uint64_t> parse_start_time(std::string_view line) {
   return v;
 }
 
+uint64_t process_start_time(pid_t pid) {
+  auto stat = sys::read_file("/proc/" + std::to_string(pid) + "/stat");
+  return stat ? parse_start_time(*stat).value_or(0) : 0;
+}
+
 char parse_proc_state(std::string_view line) {
   size_t paren = line.rfind(')');
   if (paren == std::string_view::npos || paren + 2 >= line.size()) return '?';
@@ -143,8 +148,7 @@ Result<RunningRecord> RunningRecord::write(const std::string& root, ContainerSta
   r.m_dir = dir;
   s.status = "running";
   s.created = rfc3339_now();
-  if (auto stat = sys::read_file("/proc/" + std::to_string(s.pid) + "/stat"); stat)
-    s.start_time = parse_start_time(*stat).value_or(0);
+  s.start_time = process_start_time(s.pid);
   TRY(save_container_state(root, s));
   return r;
 }

@@ -37,6 +37,8 @@ Result<ContainerState> parse_state(std::string_view json_text, const std::string
 // Field 22 of /proc/<pid>/stat ("starttime", proc(5)); the comm field may hold
 // spaces and parentheses, so parsing starts after the last ')'.
 Result<uint64_t> parse_start_time(std::string_view stat_line);
+// The start time of a live process, 0 if it cannot be read (then no reuse check).
+uint64_t process_start_time(pid_t pid);
 // The process state letter (field 3), e.g. 'Z' for a zombie.
 char parse_proc_state(std::string_view stat_line);
 
@@ -74,6 +76,8 @@ class RunningRecord {
 // A pidfd for the container's init, or an error if it is gone or the pid was reused
 // (lifecycle_ops.cpp).
 Result<UniqueFd> open_init(const ContainerState& s);
+// <root>/<id>/state.json with the live status (derive_status) (lifecycle_ops.cpp).
+Result<ContainerState> load_live(const std::string& root, const std::string& id);
 
 // Writes path.tmp and renames it over path: readers see the old file or the new one.
 // No fsync: state lives on /run (tmpfs) and means nothing after a reboot; an fsync

@@ -92,6 +92,22 @@ class Lifecycle : public ::testing::Test {
     return fs::exists(path);
   }
 
+  // Runs a container that exits with `code` on the trapped signal `trap_name`,
+  // sends `sig` to the foreground `run` once the container is up, and returns run's
+  // wait status (-1 if the container never came up).
+  int run_and_signal(const std::string& id, const char* trap_name, int sig, int code) {
+    set_script("trap 'exit " + std::to_string(code) + "' " + trap_name +
+               "; echo ready > /out; while true; do sleep 0.05; done");
+    m_ids.push_back(id);
+    pid_t pid = -1;
+    runtime({"run", "--bundle", m_bundle, id}, -1, false, &pid);
+    bool up = wait_file(rootfs("out"));
+    if (pid > 0) ::kill(pid, up ? sig : SIGKILL);
+    int st = -1;
+    if (pid > 0) ::waitpid(pid, &st, 0);
+    return up ? st : -1;
+  }
+
   std::string rootfs(const std::string& rel) const { return m_bundle + "/rootfs/" + rel; }
 
   TempDir m_dir;

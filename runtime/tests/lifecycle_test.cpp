@@ -252,15 +252,8 @@ TEST_F(Lifecycle, ListenFdsPassThroughWithTheirEnvironment) {
 }
 
 TEST_F(Lifecycle, RunForwardsSigtermToTheContainer) {
-  set_script("trap 'exit 42' TERM; echo ready > /out; while true; do sleep 0.05; done");
-  m_ids.push_back("fwd");
-  pid_t pid;
-  runtime({"run", "--bundle", m_bundle, "fwd"}, -1, false, &pid);
-  ASSERT_TRUE(wait_file(rootfs("out")));
-  ::kill(pid, SIGTERM);
-  int st;
-  ::waitpid(pid, &st, 0);
-  ASSERT_TRUE(WIFEXITED(st)) << st;
+  int st = run_and_signal("fwd", "TERM", SIGTERM, 42);
+  ASSERT_TRUE(st != -1 && WIFEXITED(st)) << st;
   EXPECT_EQ(WEXITSTATUS(st), 42);
   EXPECT_FALSE(fs::exists(m_root + "/fwd"));
 }
@@ -268,15 +261,8 @@ TEST_F(Lifecycle, RunForwardsSigtermToTheContainer) {
 // keel-init's stop_signal may be SIGUSR1/SIGUSR2/SIGWINCH too: those must reach the
 // container as well, not kill the runtime.
 TEST_F(Lifecycle, RunForwardsSigusr1ToTheContainer) {
-  set_script("trap 'exit 43' USR1; echo ready > /out; while true; do sleep 0.05; done");
-  m_ids.push_back("fwd1");
-  pid_t pid;
-  runtime({"run", "--bundle", m_bundle, "fwd1"}, -1, false, &pid);
-  ASSERT_TRUE(wait_file(rootfs("out")));
-  ::kill(pid, SIGUSR1);
-  int st;
-  ::waitpid(pid, &st, 0);
-  ASSERT_TRUE(WIFEXITED(st)) << st;
+  int st = run_and_signal("fwd1", "USR1", SIGUSR1, 43);
+  ASSERT_TRUE(st != -1 && WIFEXITED(st)) << st;
   EXPECT_EQ(WEXITSTATUS(st), 43);
 }
 

@@ -1,8 +1,9 @@
-// Small text helpers shared by the line-based config readers (module lists,
-// sysctl.d files).
+// Small text helpers shared by the line-based readers (module lists, sysctl.d
+// files, /proc/modules, sd_notify messages).
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace keel {
 
@@ -12,6 +13,18 @@ inline std::string_view trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(" \t\r");
   return s.substr(b, e - b + 1);
+}
+
+// The lines of `text`, without their '\n'; a final newline ends the last line
+// rather than starting an empty one.
+inline std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    out.push_back(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  }
+  return out;
 }
 
 }  // namespace keel
