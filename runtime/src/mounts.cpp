@@ -146,9 +146,7 @@ ChildErr child_mount_one(int rootfd, const ChildMount& m) {
 std::vector<std::string> known_mount_options() {
   std::vector<std::string> out;
   for (const auto& k : kOptions) out.emplace_back(k.name);
-  for (const char* p :
-       {"private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"})
-    out.emplace_back(p);
+  for (auto& p : propagation_names()) out.push_back(std::move(p));
   return out;
 }
 

@@ -91,18 +91,30 @@ Result<void> check_user_namespace(const SpecLinux& l) {
 
 }  // namespace
 
+namespace {
+
+struct Propagation {
+  std::string_view name;
+  unsigned long flags;
+};
+constexpr Propagation kProps[] = {
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
+
+}  // namespace
+
 unsigned long propagation_flags(std::string_view name) {
-  struct P {
-    std::string_view name;
-    unsigned long flags;
-  };
-  constexpr P kProps[] = {{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-                          {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
-                          {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
-                          {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
   for (const auto& p : kProps)
     if (p.name == name) return p.flags;
   return 0;
+}
+
+std::vector<std::string> propagation_names() {
+  std::vector<std::string> out;
+  for (const auto& p : kProps) out.emplace_back(p.name);
+  return out;
 }
 
 Result<void> parse_isolation(const json& lx, SpecLinux& l) {

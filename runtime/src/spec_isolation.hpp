@@ -3,6 +3,9 @@
 // "config-linux.md"). Split from spec.cpp to keep each file about one concern.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "json_util.hpp"
 #include "keel/runtime/spec.hpp"
 
@@ -14,5 +17,7 @@ Result<void> parse_isolation(const jsonu::json& lx, SpecLinux& l);
 
 // MS_* propagation flags for "rprivate", "shared", ..., or 0 if `name` is not one.
 unsigned long propagation_flags(std::string_view name);
+// Those names, for `features` mountOptions.
+std::vector<std::string> propagation_names();
 
 }  // namespace keel::runtime
