@@ -153,6 +153,26 @@ TEST(ContainerDef, BadMountsVolumesCapsAndUsers) {
   expect_error("system = \"yes\"\n", "'system' must be true or false");
 }
 
+TEST(ContainerDef, NetworkMode) {
+  auto net = [](const std::string& text) {
+    auto r = parse_container_def_text("image = \"b\"\n" + text, "app.toml");
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->network : NetworkMode::none;
+  };
+  EXPECT_EQ(net(""), NetworkMode::none);
+  EXPECT_EQ(net("network = \"host\"\n"), NetworkMode::host);
+  EXPECT_EQ(net("system = true\n"), NetworkMode::host);
+  auto bad = parse_container_def_text("image = \"b\"\nnetwork = \"bridge\"\n", "app.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("app.toml:2:11: network = \"bridge\" is not known"),
+            std::string::npos)
+      << bad.error().message();
+  auto sys =
+      parse_container_def_text("image = \"b\"\nsystem = true\nnetwork = \"none\"\n", "app.toml");
+  ASSERT_FALSE(sys);
+  EXPECT_NE(sys.error().message().find("always shares the host's network"), std::string::npos);
+}
+
 TEST(ContainerDef, ImageMustBeAPlainName) {
   for (const char* bad : {"\"\"", "\"../etc\"", "\"a/b\"", "\".hidden\""}) {
     auto r = parse_container_def_text(std::string("image = ") + bad + "\n", "a.toml");

@@ -15,6 +15,7 @@
 namespace keel {
 
 enum class RestartPolicy { never, on_failure, always };
+enum class NetworkMode { none, host };
 
 // When containers that wait for this one (after/requires) may start.
 enum class ReadyWhen {
@@ -79,6 +80,10 @@ struct ContainerDef {
   // A system container runs in the host's network, PID, IPC and UTS namespaces with
   // every capability and no seccomp filter: networking, time sync, admin tools.
   bool system = false;
+  // An application container's network: its own namespace with only loopback ("none",
+  // the default, as Docker's --network none) or the host's ("host", as Kubernetes'
+  // hostNetwork). System containers always use the host's.
+  NetworkMode network = NetworkMode::none;
   std::vector<std::string> cap_add, cap_drop;  // "CAP_NET_ADMIN" (prefix added if missing)
   std::string user;                            // "uid[:gid]"; empty: the image's
   std::vector<ContainerMount> mounts;
