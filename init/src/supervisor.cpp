@@ -428,16 +428,19 @@ int Supervisor::on_kill_timer(sd_event_source*, uint64_t, void* ud) {
 }
 
 void Supervisor::maybe_finish() {
-  for (auto& c : m_containers)
-    if (!c->tracker.settled()) return;
   if (m_shutdown) {
+    for (auto& c : m_containers)
+      if (!c->tracker.settled()) return;
     sd_event_exit(m_event.get(), 0);
     return;
   }
-  if (m_config.shutdown_when_done) {
-    log::info(kLog, "every container has exited and none will restart");
-    begin_shutdown(*m_config.shutdown_when_done);
-  }
+  if (!m_config.shutdown_when_done) return;
+  // System containers (networking, time sync) serve the host and never finish; the
+  // work is done when the application containers are.
+  for (auto& c : m_containers)
+    if (!c->def.system && !c->tracker.settled()) return;
+  log::info(kLog, "every application container has exited and none will restart");
+  begin_shutdown(*m_config.shutdown_when_done);
 }
 
 Result<ShutdownAction> Supervisor::run() {

@@ -103,6 +103,20 @@ TEST_F(SuperviseHarness, RunsRestartsAndShutsDownWhenDone) {
   EXPECT_TRUE(has(out, "info keel-init: shutting down (poweroff)")) << out;
 }
 
+// A system container (the network) serves the host and never finishes: once the
+// application containers are done, it is stopped with the rest.
+TEST_F(SuperviseHarness, ShutdownWhenDoneWaitsOnlyForApplicationContainers) {
+  write_text(m_dir / "usr/net.toml", "image = \"sleeper\"\nsystem = true\nrestart = \"always\"\n");
+  write_text(m_dir / "usr/app.toml", "image = \"ok\"\nrestart = \"never\"\n");
+  RunResult r = run("timeout -s KILL 20 " + supervise("--shutdown-when-done --grace-ms 2000"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "info app: hello from app")) << out;
+  EXPECT_TRUE(has(out, "every application container has exited")) << out;
+  EXPECT_TRUE(has(out, "container net exited with status 143")) << out;
+  EXPECT_FALSE(has(out, "container net restarting")) << out;
+}
+
 TEST_F(SuperviseHarness, SigtermStopsContainersAndKillsStubbornOnes) {
   write_text(m_dir / "usr/sleeper.toml", "image = \"sleeper\"\nrestart = \"always\"\n");
   write_text(m_dir / "usr/stubborn.toml", "image = \"stubborn\"\nrestart = \"always\"\n");
