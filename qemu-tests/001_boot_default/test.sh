@@ -21,6 +21,13 @@ expect_line "$LOG" "info keel-init: starting in the real root"
 expect_line "$LOG" "info keel-init: /usr is read-only"
 expect_line "$LOG" "info hello: Hello from Keel! container hello is PID 1 in its namespace, memory.max=67108864 pids.max=32 seccomp=2 capeff=00000000a80425fb rootfs=overlay max_map_count=262144"
 expect_line "$LOG" "info keel-init: hostname is keel"
+# The network container leases the address QEMU's user network hands out, and hello
+# (after = ["network"]) starts only once it is ready.
+expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
+expect_line "$LOG" "info keel-init: container network is healthy"
+reject_line "$LOG" "container network is unhealthy"
+expect_order "$LOG" "info keel-init: container network is healthy" \
+  "info keel-init: starting container hello"
 expect_line "$LOG" "info keel-init: applied 1 sysctl settings"
 # Coldplug: the NIC QEMU gives the guest gets its driver from its modalias.
 expect_match "$LOG" "info keel-init: drivers for [0-9]+ devices: loaded .*virtio_net" \
