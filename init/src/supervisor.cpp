@@ -30,6 +30,7 @@ constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
 // Reads per wakeup: a chatty container must not starve the loop (sources are level
 // triggered, so what is left is read on the next iteration).
 constexpr int kMaxReadsPerWakeup = 16;
+constexpr int kStartedFd = 3;  // keel-runtime up --ready-fd 3
 
 Error sd_error(std::string_view what, int r) {
   return Error::from_errno(what, -r);
@@ -53,7 +54,7 @@ void raise_fd_limit() {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execv (signal-safety(7)).
-[[noreturn]] void exec_runtime_child(int out_fd, char* const argv[]) {
+[[noreturn]] void exec_runtime_child(int out_fd, int started_fd, char* const argv[]) {
   if (g_child_nofile.rlim_cur != 0) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
   sigset_t none;
   sigemptyset(&none);
@@ -64,6 +65,11 @@ void raise_fd_limit() {
   if (null_fd >= 0) dup2(null_fd, 0);
   dup2(out_fd, 1);  // dup2 clears O_CLOEXEC on the copies
   dup2(out_fd, 2);
+  // --ready-fd 3. dup2 onto itself would keep O_CLOEXEC, so clear it then.
+  if (started_fd == kStartedFd)
+    fcntl(kStartedFd, F_SETFD, 0);
+  else
+    dup2(started_fd, kStartedFd);
   execv(argv[0], argv);
   static constexpr char msg[] = "keel-init: cannot execute the runtime\n";
   [[maybe_unused]] auto n = write(2, msg, sizeof msg - 1);
@@ -155,19 +161,25 @@ Result<EventSourcePtr> Supervisor::add_timer(std::chrono::milliseconds delay,
 
 Result<void> Supervisor::spawn(Container& c) {
   auto pipe = TRY(sys::pipe());
+  auto started = TRY(sys::pipe());
   // argv is built before fork(): the child only calls async-signal-safe functions.
-  std::string verb = "up", notify_flag = "--notify-socket";
+  std::string verb = "up", notify_flag = "--notify-socket", ready_flag = "--ready-fd",
+              ready_fd = std::to_string(kStartedFd);
   std::vector<char*> argv = {m_config.runtime.data(), verb.data(), c.def.source_path.data()};
   if (c.def.ready == ReadyWhen::notify) {
     TRY(prepare_notify(c));
     argv.push_back(notify_flag.data());
     argv.push_back(c.notify_path.data());
   }
+  argv.push_back(ready_flag.data());
+  argv.push_back(ready_fd.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
-  if (pid == 0) exec_runtime_child(pipe.write.get(), argv.data());
+  if (pid == 0) exec_runtime_child(pipe.write.get(), started.write.get(), argv.data());
   pipe.write.reset();
+  started.write.reset();
+  TRY(watch_started(c, std::move(started.read)));
   // No race with pid reuse: only this process reaps, and it has not reaped yet.
   auto pidfd = sys::pidfd_open(pid);
   if (pidfd)
@@ -211,7 +223,8 @@ bool Supervisor::dependencies_met(Container& c) {
   for (Container* d : c.waits_for) {
     auto st = d->tracker.state();
     if (st == ContainerState::stopped) continue;
-    if (st == ContainerState::running && d->def.ready == ReadyWhen::started) continue;
+    if (st == ContainerState::running && d->def.ready == ReadyWhen::started && d->runtime_started)
+      continue;
     if (st == ContainerState::running && d->def.ready == ReadyWhen::healthy &&
         d->health.state() == Health::healthy)
       continue;
@@ -299,6 +312,7 @@ void Supervisor::reap_children() {
     m_by_pid.erase(it);
     on_container_exit(c, exit_status_from_wait(status));
   }
+  check_all_ready();  // one that ended without becoming ready no longer holds it up
   start_ready();
   maybe_finish();
 }
@@ -311,7 +325,11 @@ void Supervisor::on_container_exit(Container& c, int status) {
   c.health_timer.reset();
   c.health.on_stop();
   c.last_exit = status;
+  c.started_io.reset();
+  c.started_pipe.reset();
+  c.runtime_started = false;
   log::info(kLog, "container {} exited with status {}", c.def.name, status);
+  if (status == 0 && c.def.ready == ReadyWhen::exited) mark_ready(c, "exited");
   auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());
   if (c.start_when_down) {  // `keelctl restart`
     c.start_when_down = false;

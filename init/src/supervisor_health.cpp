@@ -75,12 +75,16 @@ void Supervisor::on_probe_exit(Container& c, int status) {
   if (c.pid < 0) return;  // the container is gone; its result no longer matters
   bool ok = status == kProbeHealthy;
   if (!c.health.on_result(ok, Clock::now())) return;
-  if (ok)
-    log::info(kLog, "container {} is healthy", c.def.name);
-  else
+  if (!ok) {
     log::warn(kLog, "container {} is unhealthy: {} ({} failed probes in a row)", c.def.name,
               probe_result_text(status), c.def.health.retries);
-  start_ready();  // containers with ready = "healthy" dependents may start now
+    return;
+  }
+  log::info(kLog, "container {} is healthy", c.def.name);
+  if (c.def.ready == ReadyWhen::healthy)
+    mark_ready(c, "healthy");  // its waiters may start now
+  else
+    start_ready();
 }
 
 }  // namespace keel::init

@@ -24,7 +24,11 @@ expect_line "$LOG" "info keel-init: hostname is keel"
 # The network container leases the address QEMU's user network hands out, and hello
 # (after = ["network"]) starts only once it is ready.
 expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
-expect_line "$LOG" "info keel-init: container network is healthy"
+expect_line "$LOG" "info keel-init: container network is ready (healthy)"
+# Readiness as bench/boot measures it: hello is ready once its process runs.
+expect_line "$LOG" "info keel-init: container hello is running"
+expect_line "$LOG" "info keel-init: container hello is ready (started)"
+expect_line "$LOG" "info keel-init: all 2 containers are ready"
 reject_line "$LOG" "container network is unhealthy"
 expect_order "$LOG" "info keel-init: container network is healthy" \
   "info keel-init: starting container hello"

@@ -76,6 +76,10 @@ class Supervisor {
   void on_probe_exit(Container& c, int status);
   Result<void> prepare_notify(Container& c);
   static int on_notify(sd_event_source* s, int fd, uint32_t revents, void* ud);
+  Result<void> watch_started(Container& c, UniqueFd read_end);
+  static int on_started(sd_event_source* s, int fd, uint32_t revents, void* ud);
+  void mark_ready(Container& c, std::string_view how);
+  void check_all_ready();
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
@@ -101,6 +105,7 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
+  bool m_all_ready_logged = false;
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
