@@ -296,7 +296,8 @@ Result<void> parse_health(const TomlDoc& doc, const toml::table& root, Container
   const toml::table* t = TRY(doc.get_table(root, "health"));
   if (!t) return {};
   TRY(doc.reject_unknown_keys(
-      *t, "[health]", {"tcp", "http", "exec", "interval", "timeout", "retries", "start_period"}));
+      *t, "[health]",
+      {"tcp", "http", "exec", "interval", "timeout", "retries", "start_period", "start_interval"}));
   HealthCheck& h = def.health;
   TRY(parse_probe(doc, *t, h));
   h.interval = TRY(doc.get_duration(*t, "interval")).value_or(h.interval);
@@ -306,6 +307,13 @@ Result<void> parse_health(const TomlDoc& doc, const toml::table& root, Container
     return fail(doc.error_at(t,
                              "[health] needs interval >= 100ms and 10ms <= timeout <= "
                              "interval"));
+  h.start_interval = TRY(doc.get_duration(*t, "start_interval"));
+  if (h.start_interval && (h.start_interval->count() < 10 || *h.start_interval > h.interval))
+    return fail(
+        doc.error_at(t->get("start_interval"), "start_interval must be between 10ms and interval"));
+  if (h.start_interval && h.start_period.count() == 0)
+    return fail(doc.error_at(t->get("start_interval"),
+                             "start_interval applies during start_period; set start_period"));
   if (auto r = TRY(doc.get_int(*t, "retries"))) {
     if (*r < 1 || *r > 100) return fail(doc.error_at(t->get("retries"), "retries must be 1-100"));
     h.retries = static_cast<uint32_t>(*r);

@@ -207,6 +207,12 @@ TEST(ContainerDef, HealthChecks) {
   EXPECT_EQ(exec->health.kind, HealthCheck::Kind::exec);
   EXPECT_EQ(exec->health.command, (std::vector<std::string>{"pg_isready", "-q"}));
   EXPECT_EQ(exec->health.timeout, std::chrono::seconds(3));
+  EXPECT_FALSE(exec->health.start_interval);
+  auto fast = parse_container_def_text(
+      "image = \"b\"\n[health]\ntcp = 1\nstart_period = \"30s\"\nstart_interval = \"50ms\"\n",
+      "a.toml");
+  ASSERT_TRUE(fast) << fast.error().message();
+  EXPECT_EQ(fast->health.start_interval, std::chrono::milliseconds(50));
 }
 
 TEST(ContainerDef, BadHealthChecksNameTheLine) {
@@ -229,6 +235,10 @@ TEST(ContainerDef, BadHealthChecksNameTheLine) {
   expect_error("[health]\nexec = \"true\"\n", "exec");
   expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
   expect_error("ready = \"healthy\"\n", "needs a [health] check");
+  expect_error("[health]\ntcp = 1\nstart_period = \"5s\"\nstart_interval = \"6s\"\n",
+               "a.toml:5:18: start_interval must be between 10ms and interval");
+  expect_error("[health]\ntcp = 1\nstart_interval = \"100ms\"\n",
+               "start_interval applies during start_period");
 }
 
 TEST(ContainerDef, CpuAndIoResources) {

@@ -452,7 +452,9 @@ void Supervisor::maybe_finish() {
     sd_event_exit(m_event.get(), 0);
     return;
   }
-  if (!m_config.shutdown_when_done) return;
+  // The boot must have finished too: a test that checks the network container's
+  // lease must not be cut short by a quick application container.
+  if (!m_config.shutdown_when_done || !m_boot_done) return;
   // System containers (networking, time sync) serve the host and never finish; the
   // work is done when the application containers are.
   for (auto& c : m_containers)
@@ -462,7 +464,10 @@ void Supervisor::maybe_finish() {
 }
 
 Result<ShutdownAction> Supervisor::run() {
-  if (m_containers.empty()) log::warn(kLog, "no container definitions found");
+  if (m_containers.empty()) {
+    log::warn(kLog, "no container definitions found");
+    m_boot_done = true;  // nothing to wait for
+  }
   if (!m_config.control_socket.empty()) {
     auto handler = [this](const Json& req, ControlClient& c) { return handle_control(req, c); };
     auto server = ControlServer::listen(m_event.get(), m_config.control_socket, handler);

@@ -28,7 +28,7 @@ pid_t container_pid(pid_t runtime) {
 }  // namespace
 
 void Supervisor::arm_health_timer(Container& c) {
-  auto timer = add_timer(c.def.health.interval, &Supervisor::on_health_timer, &c);
+  auto timer = add_timer(c.health.next_delay(Clock::now()), &Supervisor::on_health_timer, &c);
   if (timer)
     c.health_timer = std::move(*timer);
   else

@@ -58,7 +58,7 @@ void Supervisor::mark_ready(Container& c, std::string_view how) {
 }
 
 void Supervisor::check_all_ready() {
-  if (m_all_ready_logged) return;
+  if (m_boot_done) return;
   size_t ready = 0, ended = 0;
   for (const auto& c : m_containers) {
     auto st = c->tracker.state();
@@ -69,12 +69,14 @@ void Supervisor::check_all_ready() {
     else
       return;  // still on its way
   }
-  if (ready == 0) return;
-  m_all_ready_logged = true;
-  if (ended == 0)
+  m_boot_done = true;
+  if (ready == 0)
+    log::warn(kLog, "no container became ready ({} ended)", ended);
+  else if (ended == 0)
     log::info(kLog, "all {} containers are ready", ready);
   else
     log::info(kLog, "all {} containers are ready ({} ended without becoming ready)", ready, ended);
+  maybe_finish();  // keel.shutdown-when-done waits for this too
 }
 
 }  // namespace keel::init

@@ -33,6 +33,9 @@ struct HealthCheck {
   uint16_t port = 0;
   std::string path = "/";  // http: GET this; 2xx and 3xx are healthy
   std::chrono::milliseconds interval{5'000}, timeout{2'000}, start_period{0};
+  // Between probes while starting (in start_period, not yet healthy), as Docker's
+  // --health-start-interval: a service is found ready soon after it is.
+  std::optional<std::chrono::milliseconds> start_interval;
   uint32_t retries = 3;  // consecutive failures before "unhealthy"
 };
 

@@ -105,7 +105,7 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
-  bool m_all_ready_logged = false;
+  bool m_boot_done = false;  // every container was ready once, or ended (supervisor_ready.cpp)
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
