@@ -40,7 +40,7 @@ keel_boot() {
     -kernel "$image/vmlinuz" -initrd "$image/initramfs.img" -append "$cmdline" \
     -drive "file=$image/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
     -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
-    -device virtio-net-pci,netdev=n0 </dev/null >"$logdir/qemu.out" 2>&1
+    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   set -e
   QEMU_SECONDS=$((SECONDS - start))

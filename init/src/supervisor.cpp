@@ -105,6 +105,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   if (int r = sd_event_new(&e); r < 0) return fail(sd_error("sd_event_new", r));
   sup->m_event.reset(e);
   TRY(sup->add_signal_sources());
+  if (sup->m_config.hotplug) sup->watch_hotplug();  // before coldplug's events are over
   raise_fd_limit();
   if (!sup->m_config.log_dir.empty()) {
     if (auto r = sys::mkdir_p(sup->m_config.log_dir, 0750); !r)

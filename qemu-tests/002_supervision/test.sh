@@ -59,6 +59,13 @@ expect_line "$LOG" "info keel-init: container network is healthy"
 expect_order "$LOG" "info keel-init: container network is healthy" "info keel-init: starting container fetch"
 expect_line "$LOG" "info fetch: fetch: 10.0.2.15/24 got: $TOKEN"
 
+# Hotplug: the admin unloads the entropy device's driver and re-announces the device
+# (an "add" uevent, as udevadm trigger does); keel-init loads the driver again.
+expect_line "$LOG" "info admin: admin: virtio_rng unloaded"
+expect_match "$LOG" "info keel-init: hotplug: virtio device /devices/.* added; loading its driver \(virtio:d00000004v" \
+  "keel-init handles the add uevent"
+expect_line "$LOG" "info admin: admin: virtio_rng loaded again"
+
 # keelctl from the admin system container.
 expect_line "$LOG" "info admin: admin: status"
 expect_line "$LOG" "info admin: NAME                 STATE        RESTARTS     PID   UPTIME LAST-EXIT  HEALTH"

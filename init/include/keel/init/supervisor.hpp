@@ -17,6 +17,7 @@
 
 #include "keel/common/error.hpp"
 #include "keel/common/log.hpp"
+#include "keel/common/unique_fd.hpp"
 #include "keel/init/cmdline.hpp"
 #include "keel/init/control.hpp"
 #include "keel/init/log_store.hpp"
@@ -36,6 +37,8 @@ struct SupervisorConfig {
   std::string log_dir;
   // ready = "notify": <dir>/<container>/notify.sock, the container's NOTIFY_SOCKET.
   std::string notify_dir = "/run/keel/notify";
+  // Load drivers for devices added after boot (supervisor_hotplug.cpp).
+  bool hotplug = false;
 };
 
 struct EventDeleter {
@@ -80,6 +83,8 @@ class Supervisor {
   static int on_started(sd_event_source* s, int fd, uint32_t revents, void* ud);
   void mark_ready(Container& c, std::string_view how);
   void check_all_ready();
+  void watch_hotplug();
+  static int on_uevent(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
@@ -105,6 +110,8 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
+  UniqueFd m_uevent_fd;
+  EventSourcePtr m_uevent_io;
   bool m_boot_done = false;  // every container was ready once, or ended (supervisor_ready.cpp)
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
