@@ -83,6 +83,8 @@ Supervisor::Supervisor(SupervisorConfig config)
 
 Supervisor::~Supervisor() {
   log::set_sink(nullptr, nullptr);
+  // The hook points here; the shutdown's last lines must reach the console too.
+  log::set_blocking(2000);
 }
 
 double boot_seconds() {
@@ -99,6 +101,25 @@ void Supervisor::log_sink(void* ud, log::Level level, std::string_view component
       fmt::format("{} {}", log::level_name(level), message), boot_seconds());
 }
 
+// Log lines are waiting for the console (log::set_nonblocking): write them as it
+// drains. The source is made once and switched on only while lines wait.
+void Supervisor::on_log_pending(void* ud) {
+  auto* sup = static_cast<Supervisor*>(ud);
+  if (!sup->m_console_io) {
+    sd_event_source* s = nullptr;
+    if (sd_event_add_io(sup->m_event.get(), &s, 2, EPOLLOUT, &Supervisor::on_console_writable,
+                        sup) < 0)
+      return;  // not pollable (a regular file never makes lines wait)
+    sup->m_console_io.reset(s);
+  }
+  sd_event_source_set_enabled(sup->m_console_io.get(), SD_EVENT_ON);
+}
+
+int Supervisor::on_console_writable(sd_event_source* s, int, uint32_t, void*) {
+  if (log::flush_pending()) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+  return 0;
+}
+
 Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) {
   std::unique_ptr<Supervisor> sup(new Supervisor(std::move(config)));
   sd_event* e = nullptr;
@@ -112,6 +133,9 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
       log::error(kLog, "log directory: {} (logs stay in memory)", r.error().message());
   }
   log::set_sink(&Supervisor::log_sink, sup.get());
+  // The console echoes every container's output: a chatty one on a slow serial line
+  // must not stall PID 1. What waits is written when the console can take it.
+  log::set_nonblocking(&Supervisor::on_log_pending, sup.get());
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());

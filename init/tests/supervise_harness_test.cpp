@@ -30,6 +30,8 @@ case "$image" in
   fail-twice) echo "attempt $n" >&2; [ $n -ge 3 ] && exit 0; exit 1 ;;
   exit-5) echo "bye"; exit 5 ;;
   sleeper) echo "sleeping"; exec sleep 30 ;;
+  chatty) i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo "line $i of a chatty container"; done
+          exec sleep 30 ;;
   stubborn) trap '' TERM; echo "ignoring SIGTERM"; sleep 3; exit 0 ;;
   notifier) [ "$3" = --notify-socket ] || { echo "no --notify-socket" >&2; exit 98; }
             echo "notifying $4"; sleep 0.3
@@ -143,6 +145,25 @@ TEST_F(SuperviseHarness, ReadinessIsLoggedAndAllReadyOnce) {
             at("all 2 containers are ready (1 ended without becoming ready)"))
       << out;
   EXPECT_EQ(out.find("containers are ready"), out.rfind("containers are ready")) << out;
+}
+
+// Nothing blocks the init on a slow reader: its output goes to a pipe that nobody
+// reads for 8 s, a container floods it (more than the 256 KiB the init keeps waiting
+// for the console), and SIGTERM at 2 s still shuts it down at once. The log file has
+// every line.
+TEST_F(SuperviseHarness, ASlowConsoleNeverStallsTheInit) {
+  write_text(m_dir / "usr/chatty.toml", "image = \"chatty\"\nrestart = \"always\"\n");
+  std::string result = m_dir / "result";
+  std::string cmd = "start=$(date +%s%N); timeout -s KILL 20 timeout --preserve-status -s TERM 2 " +
+                    supervise("--grace-ms 300 --log-dir " + (m_dir / "logs")) +
+                    "; echo \"status=$? ms=$(( ($(date +%s%N) - start) / 1000000 ))\" > " + result;
+  RunResult r = run("sh -c '" + cmd + "' 2>&1 | (sleep 8; cat >/dev/null)");
+  std::string out = keel::init::test::read_text(result);
+  ASSERT_NE(out.find("status=0 "), std::string::npos) << out << r.output;
+  int ms = std::stoi(out.substr(out.find("ms=") + 3));
+  EXPECT_LT(ms, 6000) << out;  // blocked writes would last until the reader wakes at 8 s
+  std::string log = keel::init::test::read_text(m_dir / "logs/chatty.log");
+  EXPECT_NE(log.find("line 20000 of a chatty container"), std::string::npos);
 }
 
 TEST_F(SuperviseHarness, SigtermStopsContainersAndKillsStubbornOnes) {

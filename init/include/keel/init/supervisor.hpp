@@ -84,6 +84,8 @@ class Supervisor {
   void mark_ready(Container& c, std::string_view how);
   void check_all_ready();
   void watch_hotplug();
+  static void on_log_pending(void* ud);
+  static int on_console_writable(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_uevent(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
@@ -110,6 +112,7 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
+  EventSourcePtr m_console_io;  // on_log_pending
   UniqueFd m_uevent_fd;
   EventSourcePtr m_uevent_io;
   bool m_boot_done = false;  // every container was ready once, or ended (supervisor_ready.cpp)
