@@ -1,6 +1,7 @@
 #include "keel/init/supervisor.hpp"
 
 #include <fcntl.h>
+#include <selinux/selinux.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -156,8 +157,15 @@ Result<EventSourcePtr> Supervisor::add_timer(std::chrono::milliseconds delay,
 Result<void> Supervisor::spawn(Container& c) {
   auto pipe = TRY(sys::pipe());
   // argv is built before fork(): the child only calls async-signal-safe functions.
-  std::string verb = "up", notify_flag = "--notify-socket";
+  std::string verb = "up", notify_flag = "--notify-socket", mcs_flag = "--mcs", level;
   std::vector<char*> argv = {m_config.runtime.data(), verb.data(), c.def.source_path.data()};
+  // Only init sees every container, so only it can keep their category pairs unique.
+  // System containers run in spc_t over all categories instead.
+  if (!c.def.system && ::is_selinux_enabled() > 0) {
+    level = m_mcs.level_for(c.def.name);
+    argv.push_back(mcs_flag.data());
+    argv.push_back(level.data());
+  }
   if (c.def.ready == ReadyWhen::notify) {
     TRY(prepare_notify(c));
     argv.push_back(notify_flag.data());

@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "       [-d|--detach] [--pid-file F] ID [COMMAND [ARG...]]\n"
     "  spec [-b|--bundle DIR] | features\n"
     "  up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR] [--volumes DIR]\n"
-    "     [--rootfs overlay|copy] [--notify-socket SOCKET]\n";
+    "     [--rootfs overlay|copy] [--notify-socket SOCKET] [--mcs s0:cX,cY]\n";
 
 int report(const Error& e) {
   log::error(kComponent, "{}", e.message());
@@ -217,7 +217,8 @@ int cmd_spec(const std::vector<std::string>& args) {
 int cmd_up(const std::vector<std::string>& args) {
   constexpr Option opts[] = {{"--images", "", true}, {"--state", "", true},
                              {"--layers", "", true}, {"--volumes", "", true},
-                             {"--rootfs", "", true}, {"--notify-socket", "", true}};
+                             {"--rootfs", "", true}, {"--notify-socket", "", true},
+                             {"--mcs", "", true}};
   auto p = parse_n(args, opts, 1, 1, "up DEFINITION.toml");
   if (!p) return usage_error(p.error().message());
   UpOptions o;
@@ -231,6 +232,7 @@ int cmd_up(const std::vector<std::string>& args) {
   o.warn = [](const std::string& why) { log::warn(kComponent, "{}", why); };
   o.runtime_root = g_root;  // `keel-runtime exec NAME` finds it there
   o.notify_socket = p->get("--notify-socket");
+  o.mcs_level = p->get("--mcs");
   return finish(up(p->positional[0], o));
 }
 

@@ -20,6 +20,7 @@
 #include "keel/init/cmdline.hpp"
 #include "keel/init/control.hpp"
 #include "keel/init/log_store.hpp"
+#include "keel/init/mcs.hpp"
 #include "keel/init/supervisor_state.hpp"
 
 namespace keel::init {
@@ -101,6 +102,7 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
+  McsAllocator m_mcs;  // each application container's category pair
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
