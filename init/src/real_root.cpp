@@ -188,6 +188,7 @@ void run_real_root_stage() {
       .shutdown_when_done = cmd.shutdown_when_done,
       .control_socket = "/run/keel/control.sock",
       .log_dir = "/var/log/keel",
+      .kmsg = "/dev/kmsg",
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

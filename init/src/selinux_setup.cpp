@@ -44,8 +44,8 @@ Result<SelinuxState> load_selinux_policy(const std::string& cmdline) {
   return fail(Error::from_errno(
       "loading the SELinux policy failed while /etc/selinux/config requires enforcing. "
       "Check that the kernel command line has security=selinux (the image's [kernel] args) "
-      "and that /etc/selinux/keel/policy/policy.33 exists; boot with enforcing=0 to go on "
-      "in permissive mode",
+      "and that /etc/selinux/keel/policy/policy.33 exists; enforcing=0 on the kernel command "
+      "line boots on without enforcing",
       err));
 }
 

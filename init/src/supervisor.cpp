@@ -106,6 +106,9 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
       log::error(kLog, "log directory: {} (logs stay in memory)", r.error().message());
   }
   log::set_sink(&Supervisor::log_sink, sup.get());
+  if (!sup->m_config.kmsg.empty())
+    if (auto r = sup->watch_kmsg(); !r)
+      log::warn(kLog, "SELinux denials stay in the kernel log only: {}", r.error().message());
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());

@@ -37,6 +37,9 @@ struct SupervisorConfig {
   std::string log_dir;
   // ready = "notify": <dir>/<container>/notify.sock, the container's NOTIFY_SOCKET.
   std::string notify_dir = "/run/keel/notify";
+  // The kernel log (/dev/kmsg): its SELinux denials are copied into keel-init's log,
+  // where `keelctl logs keel-init` shows them. Empty: not read.
+  std::string kmsg;
 };
 
 struct EventDeleter {
@@ -76,6 +79,8 @@ class Supervisor {
   void start_probe(Container& c);
   void on_probe_exit(Container& c, int status);
   Result<void> prepare_notify(Container& c);
+  Result<void> watch_kmsg();
+  static int on_kmsg(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_notify(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
@@ -103,6 +108,8 @@ class Supervisor {
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
   McsAllocator m_mcs;  // each application container's category pair
+  UniqueFd m_kmsg;
+  EventSourcePtr m_kmsg_io;
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
