@@ -14,9 +14,9 @@ constexpr int kFirst = 1, kLast = 1023;  // categories a container may get
 
 uint32_t getrandom_u32() {
   uint32_t v = 0;
-  // 4 bytes from the urandom pool never come short once it is initialised; a short
-  // read early in boot only makes the pair less random, never shared (see level_for).
-  if (::getrandom(&v, sizeof v, GRND_NONBLOCK) != sizeof v) v ^= static_cast<uint32_t>(::rand());
+  // GRND_INSECURE (Linux >= 5.6): never blocks PID 1 early in boot, before the pool is
+  // initialised. The pair needs no secrecy, only distinctness, which level_for ensures.
+  if (::getrandom(&v, sizeof v, GRND_INSECURE) != sizeof v) v = 0;
   return v;
 }
 

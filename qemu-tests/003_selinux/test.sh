@@ -59,6 +59,10 @@ denial write "writing /sys/fs/selinux/enforce" "name=\"enforce\" dev=\"selinuxfs
 expect_line "$LOG" "info hostile: hostile: context-change=denied still ${hostile:-none}"
 denial setcurrent "changing its own context" "$H .*tclass=process"
 
+# keel-init copies denials into its own log (keelctl logs keel-init), contexts included.
+expect_match "$LOG" "warn keel-init: SELinux: avc:  denied  \\{ setcurrent \\} .*$H" \
+  "keel-init's log has the denial with its source context"
+
 # Its privileged twin: granted all but the OS tree.
 expect_line "$LOG" "info privileged: privileged: usr-write=denied"
 denial write "a privileged container writing the OS tree" "comm=\"touch\" name=\"usr\" .*scontext=system_u:system_r:spc_t:s0-s0:c0.c1023 tcontext=system_u:object_r:os_t:s0"
