@@ -43,9 +43,11 @@ int relabel_one(const char* path, const struct stat*, int, struct FTW*) {
 }  // namespace
 
 Result<ContainerLabels> container_labels(const ContainerDef& def, const std::string& mcs_level) {
+  // A system container's files carry every category: no application container
+  // dominates them, so its volumes stay out of their reach even if mounted in.
   if (def.system)
     return ContainerLabels{"system_u:system_r:spc_t:s0-s0:c0.c1023",
-                           "system_u:object_r:container_file_t:s0"};
+                           "system_u:object_r:container_file_t:s0:c0.c1023"};
   if (mcs_level.empty())
     return fail_msg(
         "SELinux is enforcing here: an application container needs its category "

@@ -25,6 +25,7 @@ TEST(ContainerLabels, SystemContainerIsPrivilegedWhateverTheLevel) {
   auto l = container_labels(def_for("system = true\n"), "");
   ASSERT_TRUE(l) << l.error().message();
   EXPECT_EQ(l->process, "system_u:system_r:spc_t:s0-s0:c0.c1023");
+  EXPECT_EQ(l->mount, "system_u:object_r:container_file_t:s0:c0.c1023");
 }
 
 TEST(ContainerLabels, BadOrMissingLevelsAreRefusedWithTheFormat) {
