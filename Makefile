@@ -42,7 +42,7 @@ format-check:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 bench: image
-	@bench/boot-skeleton $(IMAGE_DIR)
+	@bench/boot $(IMAGE_DIR)
 	@bench/runtime-start --runs 100
 
 clean:

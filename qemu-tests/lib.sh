@@ -23,6 +23,8 @@ keel_accel() {
 # keel_boot IMAGE_DIR LOG_DIR TIMEOUT [EXTRA_KERNEL_ARGS...]
 # Boots IMAGE_DIR's disk (copy-on-write: the image is not modified) with its kernel and
 # initramfs, appending EXTRA_KERNEL_ARGS. Writes LOG_DIR/serial.log; sets QEMU_STATUS.
+# The user network is restricted: the guest reaches nothing but QEMU's DHCP/DNS and,
+# when KEEL_GUESTFWD is set (see keel_host_http), one forwarded port on the host.
 keel_boot() {
   local image=$1 logdir=$2 limit=$3
   shift 3
@@ -37,11 +39,36 @@ keel_boot() {
     -m 1024 -smp 2 -nographic -no-reboot -serial "file:$logdir/serial.log" -monitor none \
     -kernel "$image/vmlinuz" -initrd "$image/initramfs.img" -append "$cmdline" \
     -drive "file=$image/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
-    -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 </dev/null >"$logdir/qemu.out" 2>&1
+    -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
+    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   set -e
   QEMU_SECONDS=$((SECONDS - start))
   echo "qemu: exited with status $QEMU_STATUS after ${QEMU_SECONDS}s"
+}
+
+# keel_host_http DIR: serves DIR over HTTP on a free loopback port for the guest and
+# sets KEEL_GUESTFWD so that the guest's http://10.0.2.100/ reaches it (QEMU's
+# guestfwd). The server is stopped when the test's shell exits.
+keel_host_http() {
+  local dir=$1 portfile
+  portfile=$(mktemp)
+  python3 -u - "$dir" "$portfile" >"$dir.server.log" 2>&1 <<'PY' &
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+with open(sys.argv[2], "w") as f:
+    f.write(str(server.server_address[1]))
+server.serve_forever()
+PY
+  KEEL_HTTP_PID=$!
+  trap 'kill $KEEL_HTTP_PID 2>/dev/null || true' EXIT
+  local i
+  for i in $(seq 50); do [[ -s $portfile ]] && break; sleep 0.1; done
+  [[ -s $portfile ]] || { echo "FAIL: the host-side HTTP server did not start"; exit 1; }
+  KEEL_GUESTFWD="tcp:10.0.2.100:80-cmd:$(dirname "${BASH_SOURCE[0]}")/tcp-relay.py $(cat "$portfile")"
+  rm -f "$portfile"
+  echo "host: serving $dir on $KEEL_GUESTFWD"
 }
 
 KEEL_FAILED=0
@@ -62,6 +89,19 @@ expect_match() {
     echo "ok:   $3"
   else
     echo "FAIL: $3 (no line matches: $2)"
+    KEEL_FAILED=1
+  fi
+}
+
+# expect_order LOG A B: the first line containing A comes before the first with B.
+expect_order() {
+  local a b
+  a=$(grep -nF -m1 -- "$2" "$1" | cut -d: -f1 || true)
+  b=$(grep -nF -m1 -- "$3" "$1" | cut -d: -f1 || true)
+  if [[ -n $a && -n $b && $a -lt $b ]]; then
+    echo "ok:   '$2' before '$3'"
+  else
+    echo "FAIL: '$2' (line ${a:-none}) is not before '$3' (line ${b:-none})"
     KEEL_FAILED=1
   fi
 }

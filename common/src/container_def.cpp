@@ -62,6 +62,22 @@ Result<ReadyWhen> parse_ready(const TomlDoc& doc, const toml::table& t, RestartP
   return ReadyWhen::exited;
 }
 
+// network = "none" | "host"; a system container is always on the host's network.
+Result<NetworkMode> parse_network(const TomlDoc& doc, const toml::table& t, bool system) {
+  auto s = TRY(doc.get_string(t, "network"));
+  if (!s) return system ? NetworkMode::host : NetworkMode::none;
+  if (*s != "none" && *s != "host")
+    return fail(doc.error_at(t.get("network"),
+                             fmt::format("network = \"{}\" is not known; use \"none\" (its "
+                                         "own namespace, loopback only) or \"host\"",
+                                         *s)));
+  if (system && *s == "none")
+    return fail(doc.error_at(t.get("network"),
+                             "a system container always shares the host's network; remove "
+                             "network = \"none\" or system = true"));
+  return *s == "host" ? NetworkMode::host : NetworkMode::none;
+}
+
 // after = [...] / requires = [...]: names of other containers, never itself.
 Result<std::vector<std::string>> parse_deps(const TomlDoc& doc, const toml::table& t,
                                             std::string_view key, const std::string& self) {
@@ -280,7 +296,8 @@ Result<void> parse_health(const TomlDoc& doc, const toml::table& root, Container
   const toml::table* t = TRY(doc.get_table(root, "health"));
   if (!t) return {};
   TRY(doc.reject_unknown_keys(
-      *t, "[health]", {"tcp", "http", "exec", "interval", "timeout", "retries", "start_period"}));
+      *t, "[health]",
+      {"tcp", "http", "exec", "interval", "timeout", "retries", "start_period", "start_interval"}));
   HealthCheck& h = def.health;
   TRY(parse_probe(doc, *t, h));
   h.interval = TRY(doc.get_duration(*t, "interval")).value_or(h.interval);
@@ -290,6 +307,13 @@ Result<void> parse_health(const TomlDoc& doc, const toml::table& root, Container
     return fail(doc.error_at(t,
                              "[health] needs interval >= 100ms and 10ms <= timeout <= "
                              "interval"));
+  h.start_interval = TRY(doc.get_duration(*t, "start_interval"));
+  if (h.start_interval && (h.start_interval->count() < 10 || *h.start_interval > h.interval))
+    return fail(
+        doc.error_at(t->get("start_interval"), "start_interval must be between 10ms and interval"));
+  if (h.start_interval && h.start_period.count() == 0)
+    return fail(doc.error_at(t->get("start_interval"),
+                             "start_interval applies during start_period; set start_period"));
   if (auto r = TRY(doc.get_int(*t, "retries"))) {
     if (*r < 1 || *r > 100) return fail(doc.error_at(t->get("retries"), "retries must be 1-100"));
     h.retries = static_cast<uint32_t>(*r);
@@ -360,9 +384,9 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
   const toml::table& t = doc.root();
   TRY(doc.reject_unknown_keys(
       t, "the container definition",
-      {"image", "command", "env", "hostname", "restart", "restart_max", "after", "requires",
-       "ready", "stop_signal", "stop_grace", "resources", "system", "cap_add", "cap_drop", "user",
-       "mounts", "volumes", "health"}));
+      {"image",    "command",  "env",         "hostname",   "restart",   "restart_max", "after",
+       "requires", "ready",    "stop_signal", "stop_grace", "resources", "system",      "network",
+       "cap_add",  "cap_drop", "user",        "mounts",     "volumes",   "health"}));
   ContainerDef def;
   def.source_path = path;
   def.name = stem_of(path);
@@ -390,6 +414,7 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
   def.ready = TRY(parse_ready(doc, t, def.restart));
   TRY(parse_stop(doc, t, def));
   def.system = TRY(doc.get_bool(t, "system")).value_or(false);
+  def.network = TRY(parse_network(doc, t, def.system));
   def.cap_add = TRY(parse_caps(doc, t, "cap_add"));
   def.cap_drop = TRY(parse_caps(doc, t, "cap_drop"));
   TRY(parse_user(doc, t, def));

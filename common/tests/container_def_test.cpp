@@ -153,6 +153,26 @@ TEST(ContainerDef, BadMountsVolumesCapsAndUsers) {
   expect_error("system = \"yes\"\n", "'system' must be true or false");
 }
 
+TEST(ContainerDef, NetworkMode) {
+  auto net = [](const std::string& text) {
+    auto r = parse_container_def_text("image = \"b\"\n" + text, "app.toml");
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->network : NetworkMode::none;
+  };
+  EXPECT_EQ(net(""), NetworkMode::none);
+  EXPECT_EQ(net("network = \"host\"\n"), NetworkMode::host);
+  EXPECT_EQ(net("system = true\n"), NetworkMode::host);
+  auto bad = parse_container_def_text("image = \"b\"\nnetwork = \"bridge\"\n", "app.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("app.toml:2:11: network = \"bridge\" is not known"),
+            std::string::npos)
+      << bad.error().message();
+  auto sys =
+      parse_container_def_text("image = \"b\"\nsystem = true\nnetwork = \"none\"\n", "app.toml");
+  ASSERT_FALSE(sys);
+  EXPECT_NE(sys.error().message().find("always shares the host's network"), std::string::npos);
+}
+
 TEST(ContainerDef, ImageMustBeAPlainName) {
   for (const char* bad : {"\"\"", "\"../etc\"", "\"a/b\"", "\".hidden\""}) {
     auto r = parse_container_def_text(std::string("image = ") + bad + "\n", "a.toml");
@@ -187,6 +207,12 @@ TEST(ContainerDef, HealthChecks) {
   EXPECT_EQ(exec->health.kind, HealthCheck::Kind::exec);
   EXPECT_EQ(exec->health.command, (std::vector<std::string>{"pg_isready", "-q"}));
   EXPECT_EQ(exec->health.timeout, std::chrono::seconds(3));
+  EXPECT_FALSE(exec->health.start_interval);
+  auto fast = parse_container_def_text(
+      "image = \"b\"\n[health]\ntcp = 1\nstart_period = \"30s\"\nstart_interval = \"50ms\"\n",
+      "a.toml");
+  ASSERT_TRUE(fast) << fast.error().message();
+  EXPECT_EQ(fast->health.start_interval, std::chrono::milliseconds(50));
 }
 
 TEST(ContainerDef, BadHealthChecksNameTheLine) {
@@ -209,6 +235,10 @@ TEST(ContainerDef, BadHealthChecksNameTheLine) {
   expect_error("[health]\nexec = \"true\"\n", "exec");
   expect_error("[health]\ntcp = 1\ntimeout = \"5s\"\ninterval = \"1s\"\n", "timeout <=");
   expect_error("ready = \"healthy\"\n", "needs a [health] check");
+  expect_error("[health]\ntcp = 1\nstart_period = \"5s\"\nstart_interval = \"6s\"\n",
+               "a.toml:5:18: start_interval must be between 10ms and interval");
+  expect_error("[health]\ntcp = 1\nstart_interval = \"100ms\"\n",
+               "start_interval applies during start_period");
 }
 
 TEST(ContainerDef, CpuAndIoResources) {

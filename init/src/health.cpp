@@ -173,6 +173,11 @@ void HealthTracker::on_start(Clock::time_point now) {
   m_failures = 0;
 }
 
+std::chrono::milliseconds HealthTracker::next_delay(Clock::time_point now) const {
+  bool starting = m_state == Health::starting && now - m_started < m_check.start_period;
+  return starting && m_check.start_interval ? *m_check.start_interval : m_check.interval;
+}
+
 bool HealthTracker::on_result(bool ok, Clock::time_point now) {
   Health before = m_state;
   if (ok) {

@@ -67,6 +67,15 @@ void mount_api_filesystems() {
   }
 }
 
+// As systemd does: every mount becomes shared, so what is mounted later (a container's
+// overlay root under /run/keel/containers) also appears in a system container that
+// bound the host's root earlier. keel-runtime makes each container's own root rslave,
+// so nothing a container mounts comes back to the host.
+void make_mounts_shared() {
+  if (auto r = sys::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr); !r)
+    log::error(kLog, "making the mounts shared: {}", r.error().message());
+}
+
 // Containers get memory.max / pids.max in their own groups: the root must delegate
 // those controllers first (Documentation/admin-guide/cgroup-v2.rst "Enabling").
 void enable_cgroup_controllers() {
@@ -177,6 +186,7 @@ void run_real_root_stage() {
   // With CAD disabled the kernel sends SIGINT to PID 1 on ctrl-alt-del (reboot(2)).
   ::reboot(RB_DISABLE_CAD);
   mount_api_filesystems();
+  make_mounts_shared();
   enable_cgroup_controllers();
   check_usr_readonly();
   set_hostname();
@@ -188,6 +198,7 @@ void run_real_root_stage() {
       .shutdown_when_done = cmd.shutdown_when_done,
       .control_socket = "/run/keel/control.sock",
       .log_dir = "/var/log/keel",
+      .hotplug = true,
       .kmsg = "/dev/kmsg",
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)

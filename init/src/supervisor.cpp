@@ -31,6 +31,7 @@ constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
 // Reads per wakeup: a chatty container must not starve the loop (sources are level
 // triggered, so what is left is read on the next iteration).
 constexpr int kMaxReadsPerWakeup = 16;
+constexpr int kStartedFd = 3;  // keel-runtime up --ready-fd 3
 
 Error sd_error(std::string_view what, int r) {
   return Error::from_errno(what, -r);
@@ -54,7 +55,7 @@ void raise_fd_limit() {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execv (signal-safety(7)).
-[[noreturn]] void exec_runtime_child(int out_fd, char* const argv[]) {
+[[noreturn]] void exec_runtime_child(int out_fd, int started_fd, char* const argv[]) {
   if (g_child_nofile.rlim_cur != 0) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
   sigset_t none;
   sigemptyset(&none);
@@ -65,6 +66,11 @@ void raise_fd_limit() {
   if (null_fd >= 0) dup2(null_fd, 0);
   dup2(out_fd, 1);  // dup2 clears O_CLOEXEC on the copies
   dup2(out_fd, 2);
+  // --ready-fd 3. dup2 onto itself would keep O_CLOEXEC, so clear it then.
+  if (started_fd == kStartedFd)
+    fcntl(kStartedFd, F_SETFD, 0);
+  else
+    dup2(started_fd, kStartedFd);
   execv(argv[0], argv);
   static constexpr char msg[] = "keel-init: cannot execute the runtime\n";
   [[maybe_unused]] auto n = write(2, msg, sizeof msg - 1);
@@ -100,6 +106,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   if (int r = sd_event_new(&e); r < 0) return fail(sd_error("sd_event_new", r));
   sup->m_event.reset(e);
   TRY(sup->add_signal_sources());
+  if (sup->m_config.hotplug) sup->watch_hotplug();  // before coldplug's events are over
   raise_fd_limit();
   if (!sup->m_config.log_dir.empty()) {
     if (auto r = sys::mkdir_p(sup->m_config.log_dir, 0750); !r)
@@ -159,8 +166,10 @@ Result<EventSourcePtr> Supervisor::add_timer(std::chrono::milliseconds delay,
 
 Result<void> Supervisor::spawn(Container& c) {
   auto pipe = TRY(sys::pipe());
+  auto started = TRY(sys::pipe());
   // argv is built before fork(): the child only calls async-signal-safe functions.
-  std::string verb = "up", notify_flag = "--notify-socket", mcs_flag = "--mcs", level;
+  std::string verb = "up", notify_flag = "--notify-socket", ready_flag = "--ready-fd",
+              ready_fd = std::to_string(kStartedFd), mcs_flag = "--mcs", level;
   std::vector<char*> argv = {m_config.runtime.data(), verb.data(), c.def.source_path.data()};
   // Only init sees every container, so only it can keep their category pairs unique.
   // System containers run in spc_t over all categories instead.
@@ -174,11 +183,15 @@ Result<void> Supervisor::spawn(Container& c) {
     argv.push_back(notify_flag.data());
     argv.push_back(c.notify_path.data());
   }
+  argv.push_back(ready_flag.data());
+  argv.push_back(ready_fd.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
-  if (pid == 0) exec_runtime_child(pipe.write.get(), argv.data());
+  if (pid == 0) exec_runtime_child(pipe.write.get(), started.write.get(), argv.data());
   pipe.write.reset();
+  started.write.reset();
+  TRY(watch_started(c, std::move(started.read)));
   // No race with pid reuse: only this process reaps, and it has not reaped yet.
   auto pidfd = sys::pidfd_open(pid);
   if (pidfd)
@@ -222,7 +235,8 @@ bool Supervisor::dependencies_met(Container& c) {
   for (Container* d : c.waits_for) {
     auto st = d->tracker.state();
     if (st == ContainerState::stopped) continue;
-    if (st == ContainerState::running && d->def.ready == ReadyWhen::started) continue;
+    if (st == ContainerState::running && d->def.ready == ReadyWhen::started && d->runtime_started)
+      continue;
     if (st == ContainerState::running && d->def.ready == ReadyWhen::healthy &&
         d->health.state() == Health::healthy)
       continue;
@@ -310,6 +324,7 @@ void Supervisor::reap_children() {
     m_by_pid.erase(it);
     on_container_exit(c, exit_status_from_wait(status));
   }
+  check_all_ready();  // one that ended without becoming ready no longer holds it up
   start_ready();
   maybe_finish();
 }
@@ -322,7 +337,11 @@ void Supervisor::on_container_exit(Container& c, int status) {
   c.health_timer.reset();
   c.health.on_stop();
   c.last_exit = status;
+  c.started_io.reset();
+  c.started_pipe.reset();
+  c.runtime_started = false;
   log::info(kLog, "container {} exited with status {}", c.def.name, status);
+  if (status == 0 && c.def.ready == ReadyWhen::exited) mark_ready(c, "exited");
   auto delay = c.tracker.on_exit(status, Clock::now(), m_shutdown.has_value());
   if (c.start_when_down) {  // `keelctl restart`
     c.start_when_down = false;
@@ -439,20 +458,28 @@ int Supervisor::on_kill_timer(sd_event_source*, uint64_t, void* ud) {
 }
 
 void Supervisor::maybe_finish() {
-  for (auto& c : m_containers)
-    if (!c->tracker.settled()) return;
   if (m_shutdown) {
+    for (auto& c : m_containers)
+      if (!c->tracker.settled()) return;
     sd_event_exit(m_event.get(), 0);
     return;
   }
-  if (m_config.shutdown_when_done) {
-    log::info(kLog, "every container has exited and none will restart");
-    begin_shutdown(*m_config.shutdown_when_done);
-  }
+  // The boot must have finished too: a test that checks the network container's
+  // lease must not be cut short by a quick application container.
+  if (!m_config.shutdown_when_done || !m_boot_done) return;
+  // System containers (networking, time sync) serve the host and never finish; the
+  // work is done when the application containers are.
+  for (auto& c : m_containers)
+    if (!c->def.system && !c->tracker.settled()) return;
+  log::info(kLog, "every application container has exited and none will restart");
+  begin_shutdown(*m_config.shutdown_when_done);
 }
 
 Result<ShutdownAction> Supervisor::run() {
-  if (m_containers.empty()) log::warn(kLog, "no container definitions found");
+  if (m_containers.empty()) {
+    log::warn(kLog, "no container definitions found");
+    m_boot_done = true;  // nothing to wait for
+  }
   if (!m_config.control_socket.empty()) {
     auto handler = [this](const Json& req, ControlClient& c) { return handle_control(req, c); };
     auto server = ControlServer::listen(m_event.get(), m_config.control_socket, handler);

@@ -45,6 +45,12 @@ struct Supervisor::Container {
   UniqueFd notify_fd;
   EventSourcePtr notify_io;
   bool notified_ready = false;  // READY=1 came since the last start
+  // supervisor_ready.cpp: keel-runtime's --ready-fd pipe, read until "started".
+  UniqueFd started_pipe;
+  EventSourcePtr started_io;
+  bool runtime_started = false;  // the container's process runs (this start)
+  bool ready_logged = false;     // "is ready" was logged for this start
+  bool ever_ready = false;       // for "all containers are ready"
 
   Container(Supervisor* s, ContainerDef d, const std::string& log_dir)
       : sup(s),

@@ -28,7 +28,7 @@ pid_t container_pid(pid_t runtime) {
 }  // namespace
 
 void Supervisor::arm_health_timer(Container& c) {
-  auto timer = add_timer(c.def.health.interval, &Supervisor::on_health_timer, &c);
+  auto timer = add_timer(c.health.next_delay(Clock::now()), &Supervisor::on_health_timer, &c);
   if (timer)
     c.health_timer = std::move(*timer);
   else
@@ -75,12 +75,16 @@ void Supervisor::on_probe_exit(Container& c, int status) {
   if (c.pid < 0) return;  // the container is gone; its result no longer matters
   bool ok = status == kProbeHealthy;
   if (!c.health.on_result(ok, Clock::now())) return;
-  if (ok)
-    log::info(kLog, "container {} is healthy", c.def.name);
-  else
+  if (!ok) {
     log::warn(kLog, "container {} is unhealthy: {} ({} failed probes in a row)", c.def.name,
               probe_result_text(status), c.def.health.retries);
-  start_ready();  // containers with ready = "healthy" dependents may start now
+    return;
+  }
+  log::info(kLog, "container {} is healthy", c.def.name);
+  if (c.def.ready == ReadyWhen::healthy)
+    mark_ready(c, "healthy");  // its waiters may start now
+  else
+    start_ready();
 }
 
 }  // namespace keel::init

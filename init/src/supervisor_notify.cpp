@@ -70,8 +70,7 @@ int Supervisor::on_notify(sd_event_source*, int fd, uint32_t, void* ud) {
     for (std::string_view line : split_lines({buf, static_cast<size_t>(n)})) {
       if (line == "READY=1" && c->pid >= 0 && !c->notified_ready) {
         c->notified_ready = true;
-        log::info(kLog, "container {} is ready (sd_notify)", c->def.name);
-        c->sup->start_ready();
+        c->sup->mark_ready(*c, "sd_notify");
       } else if (line.starts_with("STATUS=")) {
         log::info(kLog, "container {}: {}", c->def.name, line.substr(7));
       }

@@ -47,6 +47,22 @@ TEST(Health, TrackerFollowsDockersRules) {
   EXPECT_TRUE(t.on_result(false, now + 32s));
 }
 
+TEST(Health, StartIntervalWhileStarting) {
+  HealthCheck check;
+  check.kind = HealthCheck::Kind::exec;
+  check.interval = 5s;
+  check.start_period = 10s;
+  HealthTracker t(check);
+  auto now = Clock::now();
+  t.on_start(now);
+  EXPECT_EQ(t.next_delay(now), 5s);  // no start_interval: always interval
+  check.start_interval = 100ms;
+  EXPECT_EQ(t.next_delay(now + 1s), 100ms);
+  EXPECT_EQ(t.next_delay(now + 11s), 5s);  // the start period is over
+  t.on_result(true, now + 2s);
+  EXPECT_EQ(t.next_delay(now + 2s), 5s);  // healthy: the start is over
+}
+
 namespace {
 
 // A loopback listener on a free port; `reply` is what each connection gets.

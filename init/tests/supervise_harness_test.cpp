@@ -21,6 +21,9 @@ name=$(basename "$2" .toml)
 image=$(sed -n 's/^image *= *"\(.*\)"/\1/p' "$2")
 count="$(dirname "$0")/$name.count"
 n=$(( $(cat "$count" 2>/dev/null || echo 0) + 1 )); echo $n > "$count"
+[ "$image" = fails-setup ] && { echo "cannot set up" >&2; exit 125; }
+# As keel-runtime does once the container's process runs (--ready-fd 3).
+case " $* " in *" --ready-fd 3 "*) echo started >&3; exec 3>&- ;; *) echo "no --ready-fd" >&2; exit 97 ;; esac
 echo "$name" >> "$(dirname "$0")/order"
 case "$image" in
   ok) echo "hello from $name"; printf "no newline"; exit 0 ;;
@@ -101,6 +104,45 @@ TEST_F(SuperviseHarness, RunsRestartsAndShutsDownWhenDone) {
   EXPECT_TRUE(has(out, "error keel-init: skipping a container definition")) << out;
   EXPECT_TRUE(has(out, "bad.toml")) << out;
   EXPECT_TRUE(has(out, "info keel-init: shutting down (poweroff)")) << out;
+}
+
+// A system container (the network) serves the host and never finishes: once the
+// application containers are done, it is stopped with the rest.
+TEST_F(SuperviseHarness, ShutdownWhenDoneWaitsOnlyForApplicationContainers) {
+  write_text(m_dir / "usr/net.toml", "image = \"sleeper\"\nsystem = true\nrestart = \"always\"\n");
+  write_text(m_dir / "usr/app.toml", "image = \"ok\"\nrestart = \"never\"\n");
+  RunResult r = run("timeout -s KILL 20 " + supervise("--shutdown-when-done --grace-ms 2000"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  EXPECT_TRUE(has(out, "info app: hello from app")) << out;
+  EXPECT_TRUE(has(out, "every application container has exited")) << out;
+  EXPECT_TRUE(has(out, "container net exited with status 143")) << out;
+  EXPECT_FALSE(has(out, "container net restarting")) << out;
+}
+
+// "started" means the runtime reported the container's process running, not that the
+// runtime was forked; a runtime that failed first never makes its container ready.
+TEST_F(SuperviseHarness, ReadinessIsLoggedAndAllReadyOnce) {
+  write_text(m_dir / "usr/first.toml", "image = \"sleeper\"\nrestart = \"always\"\n");
+  write_text(m_dir / "usr/second.toml",
+             "image = \"sleeper\"\nrestart = \"always\"\nafter = [\"first\"]\n");
+  write_text(m_dir / "usr/broken.toml", "image = \"fails-setup\"\nrestart = \"never\"\n");
+  RunResult r =
+      run("timeout -s KILL 20 timeout --preserve-status -s TERM 2 " + supervise("--grace-ms 300"));
+  const auto& out = r.output;
+  EXPECT_EQ(r.status, 0) << out;
+  auto at = [&](const std::string& s) { return out.find(s); };
+  ASSERT_NE(at("container first is ready (started)"), std::string::npos) << out;
+  EXPECT_LT(at("container first is running"), at("container first is ready (started)")) << out;
+  EXPECT_LT(at("container first is ready (started)"), at("starting container second")) << out;
+  EXPECT_FALSE(has(out, "container broken is running")) << out;
+  EXPECT_FALSE(has(out, "container broken is ready")) << out;
+  ASSERT_NE(at("all 2 containers are ready (1 ended without becoming ready)"), std::string::npos)
+      << out;
+  EXPECT_LT(at("container second is ready (started)"),
+            at("all 2 containers are ready (1 ended without becoming ready)"))
+      << out;
+  EXPECT_EQ(out.find("containers are ready"), out.rfind("containers are ready")) << out;
 }
 
 TEST_F(SuperviseHarness, SigtermStopsContainersAndKillsStubbornOnes) {

@@ -32,7 +32,7 @@ TEST(ImageDef, ShippedDefaultImageParses) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->branch(), "keel/x86_64/default");
   EXPECT_EQ(r->kernel_package, "linux-image-cloud-amd64");
-  EXPECT_EQ(r->container_defs.size(), 1u);
+  EXPECT_EQ(r->container_defs.size(), 2u);  // network, hello
 }
 
 TEST(ImageDef, ParsesAndRemembersPackagePositions) {

@@ -21,6 +21,18 @@ expect_line "$LOG" "info keel-init: starting in the real root"
 expect_line "$LOG" "info keel-init: /usr is read-only"
 expect_line "$LOG" "info hello: Hello from Keel! container hello is PID 1 in its namespace, memory.max=67108864 pids.max=32 seccomp=2 capeff=00000000a80425fb rootfs=overlay max_map_count=262144"
 expect_line "$LOG" "info keel-init: hostname is keel"
+# The network container leases the address QEMU's user network hands out; hello does
+# not need the network and starts beside it. keel.shutdown-when-done waits until all
+# containers were ready, so the lease is in the log although hello ends first.
+expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
+expect_line "$LOG" "info keel-init: container network is ready (healthy)"
+reject_line "$LOG" "container network is unhealthy"
+# Readiness as bench/boot measures it: hello is ready once its process runs.
+expect_line "$LOG" "info keel-init: container hello is running"
+expect_line "$LOG" "info keel-init: container hello is ready (started)"
+expect_line "$LOG" "info keel-init: all 2 containers are ready"
+expect_order "$LOG" "info keel-init: all 2 containers are ready" \
+  "info keel-init: every application container has exited"
 expect_line "$LOG" "info keel-init: applied 1 sysctl settings"
 # Coldplug: the NIC QEMU gives the guest gets its driver from its modalias.
 expect_match "$LOG" "info keel-init: drivers for [0-9]+ devices: loaded .*virtio_net" \

@@ -9,6 +9,12 @@ IMAGE_DIR=$1
 LOG_DIR=$2
 LOG=$LOG_DIR/serial.log
 
+# The page the fetch container gets from the host side of QEMU's user network.
+mkdir -p "$LOG_DIR/www"
+TOKEN="keel-$RANDOM$RANDOM"
+echo "$TOKEN" >"$LOG_DIR/www/greeting.txt"
+keel_host_http "$LOG_DIR/www"
+
 keel_boot "$IMAGE_DIR" "$LOG_DIR" 300
 
 if [[ $QEMU_STATUS -ne 0 ]]; then
@@ -16,15 +22,6 @@ if [[ $QEMU_STATUS -ne 0 ]]; then
   KEEL_FAILED=1
 fi
 
-# line_of TEXT: the first line number of TEXT in the log (0 if absent).
-line_of() { grep -nF -m1 -- "$1" "$LOG" | cut -d: -f1 || true; }
-# in_order A B: A's first line comes before B's.
-in_order() {
-  local a b
-  a=$(line_of "$1"); b=$(line_of "$2")
-  if [[ -n $a && -n $b && $a -lt $b ]]; then echo "ok:   '$1' before '$2'"
-  else echo "FAIL: '$1' (line ${a:-none}) is not before '$2' (line ${b:-none})"; KEEL_FAILED=1; fi
-}
 # count_is TEXT N: TEXT appears exactly N times.
 count_is() {
   local n
@@ -51,9 +48,23 @@ count_is "info keel-init: starting container chain-c" 1
 expect_line "$LOG" "info steady: steady up"
 
 # The chain: a (one-shot) -> b (one-shot, after a) -> c (requires b).
-in_order "info chain-a: step a done" "info keel-init: starting container chain-b"
-in_order "info chain-b: step b done" "info keel-init: starting container chain-c"
+expect_order "$LOG" "info chain-a: step a done" "info keel-init: starting container chain-b"
+expect_order "$LOG" "info chain-b: step b done" "info keel-init: starting container chain-c"
 expect_line "$LOG" "info chain-c: step c started"
+
+# The network container leases QEMU's address and is ready
+# before the application container on the host's network reaches the host's server.
+expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
+expect_line "$LOG" "info keel-init: container network is healthy"
+expect_order "$LOG" "info keel-init: container network is healthy" "info keel-init: starting container fetch"
+expect_line "$LOG" "info fetch: fetch: 10.0.2.15/24 got: $TOKEN"
+
+# Hotplug: the admin unloads the entropy device's driver and re-announces the device
+# (an "add" uevent, as udevadm trigger does); keel-init loads the driver again.
+expect_line "$LOG" "info admin: admin: virtio_rng unloaded"
+expect_match "$LOG" "info keel-init: hotplug: virtio device /devices/.* added; loading its driver \(virtio:d00000004v" \
+  "keel-init handles the add uevent"
+expect_line "$LOG" "info admin: admin: virtio_rng loaded again"
 
 # keelctl from the admin system container.
 expect_line "$LOG" "info admin: admin: status"
@@ -89,7 +100,7 @@ expect_line "$LOG" "info admin: error keel-runtime: container nosuch: exec: cont
 expect_line "$LOG" "info keel-init: container steady: stop requested over the control socket"
 expect_line "$LOG" "info steady: steady stopping"
 expect_line "$LOG" "info keel-init: container steady exited with status 0"
-in_order "info admin: admin: after stop" '"name":"steady","pid":null,"restart":"always","restarts":0,"state":"stopped"'
+expect_order "$LOG" "info admin: admin: after stop" '"name":"steady","pid":null,"restart":"always","restarts":0,"state":"stopped"'
 expect_line "$LOG" "info admin: keelctl: unknown command 'nosuchverb'"
 expect_line "$LOG" "info keel-init: poweroff requested over the control socket"
 expect_line "$LOG" "info keel-init: powering off"

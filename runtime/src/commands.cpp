@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "       [-d|--detach] [--pid-file F] ID [COMMAND [ARG...]]\n"
     "  spec [-b|--bundle DIR] | features\n"
     "  up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR] [--volumes DIR]\n"
-    "     [--rootfs overlay|copy] [--notify-socket SOCKET] [--mcs s0:cX,cY]\n";
+    "     [--rootfs overlay|copy] [--notify-socket SOCKET] [--ready-fd FD] [--mcs s0:cX,cY]\n";
 
 int report(const Error& e) {
   log::error(kComponent, "{}", e.message());
@@ -78,6 +78,16 @@ constexpr Option kCreateOpts[] = {
     {"--no-new-keyring", "", false},  // accepted: keel-runtime never creates a keyring
 };
 
+// A flag's non-negative number: --preserve-fds N, --ready-fd FD.
+Result<int> count_flag(const Args& p, std::string_view flag, std::string fallback) {
+  std::string n = p.get(flag, std::move(fallback));
+  int v = -1;
+  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+  if (ec != std::errc() || end != n.data() + n.size() || v < 0)
+    return fail_msg(std::string(flag) + " takes a number, not '" + n + "'");
+  return v;
+}
+
 Result<CreateOptions> create_options(const Args& p) {
   CreateOptions o;
   o.root = g_root;
@@ -85,10 +95,7 @@ Result<CreateOptions> create_options(const Args& p) {
   o.pid_file = p.get("--pid-file");
   o.console_socket = p.get("--console-socket");
   o.no_pivot = p.has("--no-pivot");
-  std::string n = p.get("--preserve-fds", "0");
-  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), o.preserve_fds);
-  if (ec != std::errc() || end != n.data() + n.size() || o.preserve_fds < 0)
-    return fail_msg("--preserve-fds takes a number, not '" + n + "'");
+  o.preserve_fds = TRY(count_flag(p, "--preserve-fds", "0"));
   return o;
 }
 
@@ -215,10 +222,10 @@ int cmd_spec(const std::vector<std::string>& args) {
 }
 
 int cmd_up(const std::vector<std::string>& args) {
-  constexpr Option opts[] = {{"--images", "", true}, {"--state", "", true},
-                             {"--layers", "", true}, {"--volumes", "", true},
-                             {"--rootfs", "", true}, {"--notify-socket", "", true},
-                             {"--mcs", "", true}};
+  constexpr Option opts[] = {{"--images", "", true},   {"--state", "", true},
+                             {"--layers", "", true},   {"--volumes", "", true},
+                             {"--rootfs", "", true},   {"--notify-socket", "", true},
+                             {"--ready-fd", "", true}, {"--mcs", "", true}};
   auto p = parse_n(args, opts, 1, 1, "up DEFINITION.toml");
   if (!p) return usage_error(p.error().message());
   UpOptions o;
@@ -232,6 +239,14 @@ int cmd_up(const std::vector<std::string>& args) {
   o.warn = [](const std::string& why) { log::warn(kComponent, "{}", why); };
   o.runtime_root = g_root;  // `keel-runtime exec NAME` finds it there
   o.notify_socket = p->get("--notify-socket");
+  if (p->has("--ready-fd")) {
+    auto fd = count_flag(*p, "--ready-fd", "");
+    if (!fd) return usage_error(fd.error().message());
+    // The container must not inherit it: the init reads it until it closes.
+    if (::fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0)
+      return usage_error("--ready-fd " + std::to_string(*fd) + " is not an open file descriptor");
+    o.started_fd = *fd;
+  }
   o.mcs_level = p->get("--mcs");
   return finish(up(p->positional[0], o));
 }

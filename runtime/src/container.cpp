@@ -225,6 +225,16 @@ Result<std::optional<RunningRecord>> record(const Spec& spec, const std::string&
   return TRY_CTX(RunningRecord::write(o.state_root, std::move(st)), "recording its state");
 }
 
+// spawn() returned, so the child has exec'd the container's process. A reader that
+// went away must not end the runtime with SIGPIPE.
+void report_started(int fd) {
+  if (fd < 0) return;
+  auto old = ::signal(SIGPIPE, SIG_IGN);
+  (void)sys::write_all(fd, "started\n");
+  ::signal(SIGPIPE, old);
+  ::close(fd);
+}
+
 Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const std::string& id,
                           const RunOptions& o, const Cgroup& cg) {
   auto ns = TRY(plan_container_namespaces(spec));
@@ -236,6 +246,7 @@ Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const
   Result<std::optional<RunningRecord>> rec =
       child ? record(spec, bundle_dir, id, o, cg, child->pid) : fail(child.error());
   if (child && !rec) (void)sys::pidfd_send_signal(child->pidfd.get(), SIGKILL);
+  if (rec) report_started(o.started_fd);
   Result<int> status = rec ? supervise(child->pidfd.get(), sigfd.get()) : fail(rec.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;

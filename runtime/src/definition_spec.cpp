@@ -65,6 +65,15 @@ void make_system(json& spec) {
   }
 }
 
+// network = "host" for an application container: everything else stays confined.
+void share_host_network(json& spec) {
+  auto& ns = spec["linux"]["namespaces"].get_ref<json::array_t&>();
+  std::erase_if(ns, [](const json& n) {
+    const json* type = jsonu::member(n, "type");
+    return type && *type == "network";
+  });
+}
+
 Result<uint32_t> parse_id(std::string_view s) {
   uint32_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -101,7 +110,10 @@ std::string volume_dir(const std::string& root, const ContainerDef& def, const C
 
 Result<void> apply_definition(json& spec, const ContainerDef& def,
                               const std::string& volumes_root) {
-  if (def.system) make_system(spec);
+  if (def.system)
+    make_system(spec);
+  else if (def.network == NetworkMode::host)
+    share_host_network(spec);
   auto caps = TRY(adjusted_caps(def));
   allow_module_syscalls(spec, caps);
   spec["process"]["capabilities"] = caps_json(caps);

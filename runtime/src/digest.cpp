@@ -9,9 +9,12 @@
 
 namespace keel::runtime {
 
+// No sodium_init() here. It only seeds libsodium's RNG and picks CPU-specific code for
+// blake2b, poly1305, curve25519 and chacha20 (sodium/core.c); SHA-256 and bin2hex are
+// plain C with no such dispatch. Seeding calls getrandom(2), which blocks until the
+// kernel's CRNG is ready: at boot on a machine without RDRAND (QEMU's default TCG
+// CPU) that held the first container start back by about a second.
 Sha256::Sha256() {
-  // sodium_init is idempotent and thread-safe; it must run before any other call.
-  [[maybe_unused]] int r = sodium_init();
   crypto_hash_sha256_init(&m_state);
 }
 

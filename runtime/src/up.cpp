@@ -113,7 +113,8 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));
-  return run_container(spec, bundle, def.name, RunOptions{.state_root = opts.runtime_root});
+  return run_container(spec, bundle, def.name,
+                       RunOptions{.state_root = opts.runtime_root, .started_fd = opts.started_fd});
 }
 
 }  // namespace keel::runtime

@@ -43,7 +43,7 @@ class Definitions : public ::testing::Test {
 
   // Runs `script` via `keel-runtime up` with the extra definition lines.
   static UpResult up(const std::string& name, const std::string& script, const std::string& toml,
-                     const std::vector<std::string>& extra = {}) {
+                     const std::vector<std::string>& extra = {}, test::SpawnOptions opts = {}) {
     std::string def = *s_dir / ("defs/" + name + ".toml");
     std::string quoted;
     for (char c : script)
@@ -61,7 +61,7 @@ class Definitions : public ::testing::Test {
                                      "--volumes",
                                      *s_dir / "volumes"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return test::run_binary(std::move(args), s_dir->path());
+    return test::run_binary(std::move(args), s_dir->path(), opts);
   }
 
   static inline TempDir* s_dir = nullptr;
@@ -115,6 +115,7 @@ TEST_F(Definitions, ReadOnlyHostMountAndPersistentVolume) {
   EXPECT_EQ(second.out, "kept\n");
 }
 
+// network = "host": the host's network namespace, but its own PID namespace.
 }  // namespace
 }  // namespace keel::runtime
 
@@ -145,6 +146,37 @@ TEST_F(Definitions, NotifySocketIsVisibleInside) {
   ::close(fd);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "/run/keel-notify/notify.sock\nis-a-socket\n") << r.err;
+}
+
+// network = "host": the host's network namespace, but its own PID namespace.
+TEST_F(Definitions, HostNetworkApplicationContainer) {
+  auto r = up("hostnet", "readlink /proc/self/ns/net; readlink /proc/self/ns/pid",
+              "network = \"host\"\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string host_net = fs::read_symlink("/proc/self/ns/net").string();
+  std::string host_pid = fs::read_symlink("/proc/self/ns/pid").string();
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), host_net) << r.out;
+  EXPECT_EQ(r.out.find(host_pid), std::string::npos) << r.out;
+}
+
+// --ready-fd (keel-init's, for ready = "started"): "started" arrives once the
+// container's process runs, and the container does not inherit the fd.
+TEST_F(Definitions, ReadyFdSaysStartedAndIsNotInherited) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  auto r = up("readyfd", "test -e /proc/self/fd/3 && echo inherited || echo not-inherited", "",
+              {"--ready-fd", "3"}, {.fd3 = fds[1]});
+  ::close(fds[1]);
+  char buf[32] = {};
+  ssize_t n = ::read(fds[0], buf, sizeof buf - 1);
+  ::close(fds[0]);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "not-inherited\n") << r.err;
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "started\n");
+  auto bad = up("readyfd-bad", "true", "", {"--ready-fd", "9"});
+  EXPECT_EQ(bad.status, 125) << bad.err;
+  EXPECT_NE(bad.err.find("--ready-fd 9 is not an open file descriptor"), std::string::npos)
+      << bad.err;
 }
 
 }  // namespace

@@ -55,6 +55,17 @@ TEST(DefinitionSpec, SystemContainersUseHostNamespacesAndEveryCapability) {
   EXPECT_TRUE(spec) << spec.error().message();
 }
 
+TEST(DefinitionSpec, HostNetworkLeavesTheRestConfined) {
+  json s = spec_for("network = \"host\"\n");
+  ASSERT_EQ(s["linux"]["namespaces"].size(), 5u);
+  for (const auto& ns : s["linux"]["namespaces"]) EXPECT_NE(ns["type"], "network");
+  EXPECT_TRUE(s["linux"].contains("seccomp"));
+  EXPECT_TRUE(s["process"]["noNewPrivileges"]);
+  EXPECT_FALSE(has(s["process"]["capabilities"]["bounding"], "CAP_NET_ADMIN"));
+  EXPECT_EQ(s["hostname"], "c");
+  EXPECT_TRUE(parse_spec(s.dump(), "c/config.json"));
+}
+
 TEST(DefinitionSpec, CapabilitiesUserMountsAndVolumes) {
   json s = spec_for(R"(cap_add = ["NET_ADMIN"]
 cap_drop = ["CHOWN"]

@@ -15,6 +15,7 @@
 namespace keel {
 
 enum class RestartPolicy { never, on_failure, always };
+enum class NetworkMode { none, host };
 
 // When containers that wait for this one (after/requires) may start.
 enum class ReadyWhen {
@@ -32,6 +33,9 @@ struct HealthCheck {
   uint16_t port = 0;
   std::string path = "/";  // http: GET this; 2xx and 3xx are healthy
   std::chrono::milliseconds interval{5'000}, timeout{2'000}, start_period{0};
+  // Between probes while starting (in start_period, not yet healthy), as Docker's
+  // --health-start-interval: a service is found ready soon after it is.
+  std::optional<std::chrono::milliseconds> start_interval;
   uint32_t retries = 3;  // consecutive failures before "unhealthy"
 };
 
@@ -79,6 +83,10 @@ struct ContainerDef {
   // A system container runs in the host's network, PID, IPC and UTS namespaces with
   // every capability and no seccomp filter: networking, time sync, admin tools.
   bool system = false;
+  // An application container's network: its own namespace with only loopback ("none",
+  // the default, as Docker's --network none) or the host's ("host", as Kubernetes'
+  // hostNetwork). System containers always use the host's.
+  NetworkMode network = NetworkMode::none;
   std::vector<std::string> cap_add, cap_drop;  // "CAP_NET_ADMIN" (prefix added if missing)
   std::string user;                            // "uid[:gid]"; empty: the image's
   std::vector<ContainerMount> mounts;

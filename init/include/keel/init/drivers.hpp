@@ -21,6 +21,11 @@ std::set<std::string> loaded_modules(std::string_view proc_modules);
 
 // Runs `modprobe -q -b -a ALIAS...` (blacklist applied, unknown aliases ignored) and
 // waits for it. Returns the modules that are loaded now and were not before.
+// Starts `modprobe -q -b ALIAS` and returns its pid without waiting (hotplug); the
+// caller reaps it.
+Result<pid_t> start_modprobe(const std::string& alias,
+                             const std::string& modprobe = "/usr/sbin/modprobe");
+
 Result<std::vector<std::string>> load_drivers(const std::vector<std::string>& aliases,
                                               const std::string& modprobe = "/usr/sbin/modprobe");
 

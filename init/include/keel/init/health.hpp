@@ -66,6 +66,8 @@ class HealthTracker {
   // True if the state changed.
   bool on_result(bool ok, Clock::time_point now);
   Health state() const { return m_state; }
+  // Not yet healthy and within start_period: probes come every start_interval.
+  std::chrono::milliseconds next_delay(Clock::time_point now) const;
 
  private:
   const HealthCheck& m_check;

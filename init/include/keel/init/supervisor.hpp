@@ -17,6 +17,7 @@
 
 #include "keel/common/error.hpp"
 #include "keel/common/log.hpp"
+#include "keel/common/unique_fd.hpp"
 #include "keel/init/cmdline.hpp"
 #include "keel/init/control.hpp"
 #include "keel/init/log_store.hpp"
@@ -37,6 +38,8 @@ struct SupervisorConfig {
   std::string log_dir;
   // ready = "notify": <dir>/<container>/notify.sock, the container's NOTIFY_SOCKET.
   std::string notify_dir = "/run/keel/notify";
+  // Load drivers for devices added after boot (supervisor_hotplug.cpp).
+  bool hotplug = false;
   // The kernel log (/dev/kmsg): its SELinux denials are copied into keel-init's log,
   // where `keelctl logs keel-init` shows them. Empty: not read.
   std::string kmsg;
@@ -82,6 +85,12 @@ class Supervisor {
   Result<void> watch_kmsg();
   static int on_kmsg(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_notify(sd_event_source* s, int fd, uint32_t revents, void* ud);
+  Result<void> watch_started(Container& c, UniqueFd read_end);
+  static int on_started(sd_event_source* s, int fd, uint32_t revents, void* ud);
+  void mark_ready(Container& c, std::string_view how);
+  void check_all_ready();
+  void watch_hotplug();
+  static int on_uevent(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
@@ -107,7 +116,10 @@ class Supervisor {
   std::map<pid_t, Container*> m_by_pid;
   std::map<pid_t, Container*> m_probes;  // health probes in flight
   std::optional<ShutdownAction> m_shutdown;
-  McsAllocator m_mcs;  // each application container's category pair
+  UniqueFd m_uevent_fd;
+  EventSourcePtr m_uevent_io;
+  bool m_boot_done = false;  // every container was ready once, or ended (supervisor_ready.cpp)
+  McsAllocator m_mcs;        // each application container's category pair
   UniqueFd m_kmsg;
   EventSourcePtr m_kmsg_io;
   LogStore m_init_log;

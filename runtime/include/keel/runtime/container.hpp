@@ -15,6 +15,9 @@ struct RunOptions {
   // Non-empty: <state_root>/<id>/state.json says "running" while it runs, so that
   // `state`, `list`, `ps`, `kill` and `exec` with --root state_root find it.
   std::string state_root;
+  // >= 0: once the container's process has been exec'd, "started\n" is written here
+  // and the fd closed. keel-init counts a ready = "started" container as ready then.
+  int started_fd = -1;
 };
 
 // Creates the cgroup and namespaces, sets up the rootfs and execs the process.
@@ -41,6 +44,7 @@ struct UpOptions {
   std::string volumes_dir = "/var/lib/keel/volumes";  // [[volumes]] live below it
   std::string runtime_root;                           // RunOptions::state_root
   std::string notify_socket;  // ready = "notify": the init's socket (with_notify_socket)
+  int started_fd = -1;        // RunOptions::started_fd
   std::string mcs_level;      // --mcs s0:cX,cY: the container's categories (SELinux hosts)
   RootfsMode rootfs = RootfsMode::overlay;
   // Told, in one line, why the overlay rootfs was not possible. May be empty.
