@@ -1,6 +1,7 @@
 // Real-root stage: keel-init as /usr/bin/keel-init in the deployment, and the
 // `supervise` harness that runs the same supervisor without being PID 1.
 #include <fcntl.h>
+#include <selinux/selinux.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
@@ -17,6 +18,7 @@
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/init/drivers.hpp"
+#include "keel/init/selinux_setup.hpp"
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
 #include "keel/init/sysctl.hpp"
@@ -146,11 +148,39 @@ std::string describe_deployment(const KernelCmdline& cmd) {
   return ::realpath(link.c_str(), buf) ? std::string(buf) : cmd.ostree;
 }
 
+// Before anything else runs: every process started later inherits its domain from
+// init, and files created before the load would keep the kernel's labels.
+void setup_selinux(const std::string& cmdline_text, bool panic_reboot) {
+  auto state = load_selinux_policy(cmdline_text);
+  if (!state) emergency("SELinux: " + state.error().message(), panic_reboot);
+  switch (*state) {
+    case SelinuxState::disabled:
+      log::warn(kLog, "SELinux: no policy loaded and enforcing not required; running without");
+      return;
+    case SelinuxState::already_loaded:
+      log::info(kLog, "SELinux: {}, init runs as {}",
+                ::security_getenforce() == 1 ? "enforcing" : "permissive", current_context());
+      return;
+    case SelinuxState::loaded_now:
+      break;
+  }
+  // The policy's type transition (kernel_t -> init_t on executing init_exec_t) applies
+  // only on execve: re-execute ourselves, as systemd does after selinux-setup.
+  log::info(kLog, "SELinux: policy loaded; re-executing /usr/bin/keel-init to enter init_t");
+  const char* self = "/usr/bin/keel-init";
+  char* argv[] = {const_cast<char*>(self), nullptr};
+  ::execv(self, argv);
+  emergency("SELinux: re-executing " + std::string(self) + ": " +
+                Error::from_errno("execv").message() + " (init would stay in kernel_t)",
+            panic_reboot);
+}
+
 }  // namespace
 
 void run_real_root_stage() {
   auto text = sys::read_file("/proc/cmdline");  // /proc was moved in from the initramfs
   KernelCmdline cmd = parse_cmdline(text ? *text : "");
+  setup_selinux(text ? *text : "", cmd.panic_reboot);
   log::info(kLog, "starting in the real root ({})", describe_deployment(cmd));
   for (const auto& w : cmd.warnings) log::warn(kLog, "{}", w);
   // With CAD disabled the kernel sends SIGINT to PID 1 on ctrl-alt-del (reboot(2)).
@@ -169,6 +199,7 @@ void run_real_root_stage() {
       .control_socket = "/run/keel/control.sock",
       .log_dir = "/var/log/keel",
       .hotplug = true,
+      .kmsg = "/dev/kmsg",
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

@@ -1,6 +1,7 @@
 #include "keel/init/supervisor.hpp"
 
 #include <fcntl.h>
+#include <selinux/selinux.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -136,6 +137,9 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   // The console echoes every container's output: a chatty one on a slow serial line
   // must not stall PID 1. What waits is written when the console can take it.
   log::set_nonblocking(&Supervisor::on_log_pending, sup.get());
+  if (!sup->m_config.kmsg.empty())
+    if (auto r = sup->watch_kmsg(); !r)
+      log::warn(kLog, "SELinux denials stay in the kernel log only: {}", r.error().message());
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());
@@ -189,8 +193,15 @@ Result<void> Supervisor::spawn(Container& c) {
   auto started = TRY(sys::pipe());
   // argv is built before fork(): the child only calls async-signal-safe functions.
   std::string verb = "up", notify_flag = "--notify-socket", ready_flag = "--ready-fd",
-              ready_fd = std::to_string(kStartedFd);
+              ready_fd = std::to_string(kStartedFd), mcs_flag = "--mcs", level;
   std::vector<char*> argv = {m_config.runtime.data(), verb.data(), c.def.source_path.data()};
+  // Only init sees every container, so only it can keep their category pairs unique.
+  // System containers run in spc_t over all categories instead.
+  if (!c.def.system && ::is_selinux_enabled() > 0) {
+    level = m_mcs.level_for(c.def.name);
+    argv.push_back(mcs_flag.data());
+    argv.push_back(level.data());
+  }
   if (c.def.ready == ReadyWhen::notify) {
     TRY(prepare_notify(c));
     argv.push_back(notify_flag.data());

@@ -18,6 +18,7 @@
 #include "keel/compose/packages.hpp"
 #include "keel/compose/process.hpp"
 #include "keel/compose/rootfs.hpp"
+#include "keel/compose/sysroot_labels.hpp"
 
 namespace keel::compose {
 
@@ -59,6 +60,23 @@ Result<void> shape_tree(Run& r) {
   return prune_modules(r.rootfs, r.kver, keep);
 }
 
+// Keel's policy (selinux-policy/, compiled next to the binaries) as SELINUXTYPE=keel,
+// enforcing: libselinux's layout (selinux_config(5)), which keel-init loads at boot and
+// the commit is labelled from.
+Result<void> install_selinux_policy(Run& r) {
+  std::string built = r.opts.binaries + "/selinux";
+  std::string dst = r.rootfs + "/etc/selinux";
+  for (const char* f : {"policy.33", "file_contexts"})
+    if (!fs::exists(built + "/" + f))
+      return fail_msg(
+          fmt::format("{}/{} not found; build the policy first (make build)", built, f));
+  TRY(install_file(built + "/policy.33", dst + "/keel/policy/policy.33", 0644));
+  TRY(install_file(built + "/file_contexts", dst + "/keel/contexts/files/file_contexts", 0644));
+  return sys::write_file_atomic(dst + "/config",
+                                "# Written by keel-compose: Keel's own policy, enforcing.\n"
+                                "SELINUX=enforcing\nSELINUXTYPE=keel\n");
+}
+
 Result<void> install_keel(Run& r) {
   for (const char* bin : {"keel-init", "keel-runtime", "keelctl"}) {
     std::string src = r.opts.binaries + "/" + bin;
@@ -72,6 +90,7 @@ Result<void> install_keel(Run& r) {
     // Fail now, not at boot, if the image lacks a library a Keel binary needs.
     TRY_CTX(library_closure(r.rootfs, dst), r.def.path);
   }
+  TRY(install_selinux_policy(r));
   for (const auto& c : r.def.container_defs)
     TRY(install_file(c, r.rootfs + "/usr/lib/keel/containers/" + fs::path(c).filename().string(),
                      0644));
@@ -111,6 +130,7 @@ Result<std::string> commit(Run& r) {
       fmt::format("{} {} ({})", r.def.pretty_name, r.def.os_version, r.def.variant),
       {{"version", r.def.os_version}, {"keel.variant", r.def.variant}, {"keel.kernel", r.kver}},
       build_time()};
+  req.require_labels = true;  // Keel always boots enforcing: an unlabelled tree would not boot
   auto checksum = TRY(commit_tree(req));
   if (fresh && std::rename(repo.c_str(), r.opts.repo.c_str()) < 0)
     return fail_errno("rename " + repo);
@@ -166,6 +186,8 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   next("Deploying into a fresh sysroot");
   auto dep = TRY(deploy_commit(r.sysroot, r.opts.repo, r.def.os_name, r.def.branch(), checksum,
                                kernel_args(r.def)));
+  TRY_CTX(label_sysroot(r.sysroot, r.def.os_name, dep.deployment_dir),
+          "labelling the sysroot for SELinux");
   next("Writing disk images");
   return write_outputs(r, dep, checksum);
 }

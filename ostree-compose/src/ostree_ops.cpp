@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "keel/common/sys.hpp"
+
 namespace keel::compose {
 
 namespace fs = std::filesystem;
@@ -44,13 +46,33 @@ GVariant* metadata_variant(const std::map<std::string, std::string>& md) {
   return g_variant_ref_sink(g_variant_builder_end(&b));
 }
 
+// The tree's own policy (usr/etc/selinux/config names it), or null when it has none.
+// ostree_sepolicy_new_at reads /usr/etc/selinux when there is no /etc (ostree-sepolicy.c).
+Result<OstreeSePolicy*> tree_sepolicy(const std::string& tree) {
+  auto dfd = TRY(sys::open(tree, O_RDONLY | O_DIRECTORY));
+  GError* err = nullptr;
+  OstreeSePolicy* policy = ostree_sepolicy_new_at(dfd.get(), nullptr, &err);
+  if (!policy) return fail(gerror(fmt::format("loading the SELinux policy of {}", tree), err));
+  if (ostree_sepolicy_get_name(policy) == nullptr) {
+    g_object_unref(policy);
+    return nullptr;
+  }
+  return policy;
+}
+
 Result<std::string> write_commit(OstreeRepo* repo, const CommitRequest& req) {
   GError* err = nullptr;
   g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
   // Host xattrs (AppArmor/SELinux labels of the build machine) must not leak in;
-  // Keel labels the tree from its own policy.
+  // Keel labels the tree from its own policy: every file gets security.selinux from
+  // the tree's file_contexts, looked up by its path in the commit.
   g_autoptr(OstreeRepoCommitModifier) mod = ostree_repo_commit_modifier_new(
       OSTREE_REPO_COMMIT_MODIFIER_FLAGS_SKIP_XATTRS, nullptr, nullptr, nullptr);
+  g_autoptr(OstreeSePolicy) policy = TRY(tree_sepolicy(req.tree));
+  if (req.require_labels && !policy)
+    return fail_msg(
+        fmt::format("{}: no SELinux policy (usr/etc/selinux/config) to label with", req.tree));
+  if (policy) ostree_repo_commit_modifier_set_sepolicy(mod, policy);
   if (!ostree_repo_write_dfd_to_mtree(repo, AT_FDCWD, req.tree.c_str(), mtree, mod, nullptr, &err))
     return fail(gerror(fmt::format("writing {} to the repository", req.tree), err));
   g_autoptr(GFile) root = nullptr;

@@ -39,6 +39,9 @@ expect_match "$LOG" "info keel-init: drivers for [0-9]+ devices: loaded .*virtio
   "virtio_net loaded for the NIC by its modalias"
 expect_line "$LOG" "info keel-init: powering off"
 expect_line "$LOG" "reboot: Power down"
+# Keel's SELinux policy, enforcing, and nothing in a normal boot trips it.
+expect_line "$LOG" "info keel-init: SELinux: enforcing, init runs as system_u:system_r:init_t:s0-s0:c0.c1023"
+reject_line "$LOG" "avc:  denied"
 reject_line "$LOG" "Kernel panic"
 reject_line "$LOG" "error keel-"
 keel_finish 001_boot_default "$LOG"

@@ -110,4 +110,7 @@ reject_line "$LOG" "Kernel panic"
 if grep "error keel-runtime" "$LOG" | grep -v "container nosuch: exec:" >/dev/null; then
   echo "FAIL: unexpected keel-runtime errors:"; grep "error keel-runtime" "$LOG" | grep -v "container nosuch"; KEEL_FAILED=1
 else echo "ok:   no unexpected keel-runtime errors"; fi
+# Keel's SELinux policy, enforcing, and nothing in a normal boot trips it.
+expect_line "$LOG" "info keel-init: SELinux: enforcing, init runs as system_u:system_r:init_t:s0-s0:c0.c1023"
+reject_line "$LOG" "avc:  denied"
 keel_finish 002_supervision "$LOG"

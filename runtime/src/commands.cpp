@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "       [-d|--detach] [--pid-file F] ID [COMMAND [ARG...]]\n"
     "  spec [-b|--bundle DIR] | features\n"
     "  up DEFINITION.toml [--images DIR] [--state DIR] [--layers DIR] [--volumes DIR]\n"
-    "     [--rootfs overlay|copy] [--notify-socket SOCKET] [--ready-fd FD]\n";
+    "     [--rootfs overlay|copy] [--notify-socket SOCKET] [--ready-fd FD] [--mcs s0:cX,cY]\n";
 
 int report(const Error& e) {
   log::error(kComponent, "{}", e.message());
@@ -222,10 +222,10 @@ int cmd_spec(const std::vector<std::string>& args) {
 }
 
 int cmd_up(const std::vector<std::string>& args) {
-  constexpr Option opts[] = {{"--images", "", true},  {"--state", "", true},
-                             {"--layers", "", true},  {"--volumes", "", true},
-                             {"--rootfs", "", true},  {"--notify-socket", "", true},
-                             {"--ready-fd", "", true}};
+  constexpr Option opts[] = {{"--images", "", true},   {"--state", "", true},
+                             {"--layers", "", true},   {"--volumes", "", true},
+                             {"--rootfs", "", true},   {"--notify-socket", "", true},
+                             {"--ready-fd", "", true}, {"--mcs", "", true}};
   auto p = parse_n(args, opts, 1, 1, "up DEFINITION.toml");
   if (!p) return usage_error(p.error().message());
   UpOptions o;
@@ -247,6 +247,7 @@ int cmd_up(const std::vector<std::string>& args) {
       return usage_error("--ready-fd " + std::to_string(*fd) + " is not an open file descriptor");
     o.started_fd = *fd;
   }
+  o.mcs_level = p->get("--mcs");
   return finish(up(p->positional[0], o));
 }
 

@@ -89,6 +89,19 @@ json bind_json(const std::string& source, const std::string& target, bool readon
           {"options", {"rbind", readonly ? "ro" : "rw", "nosuid", "nodev"}}};
 }
 
+// Docker's default profile opens the module syscalls to a container given
+// CAP_SYS_MODULE (its "includes": {"caps": ["CAP_SYS_MODULE"]} rule); Keel does the
+// same, so the capability means what it says and SELinux (container_t has no
+// sys_module, selinux-policy/neverallow.cil) is what still refuses an application
+// container.
+void allow_module_syscalls(json& spec, const std::vector<std::string>& caps) {
+  if (std::ranges::find(caps, "CAP_SYS_MODULE") == caps.end()) return;
+  json* seccomp = spec["linux"].contains("seccomp") ? &spec["linux"]["seccomp"] : nullptr;
+  if (!seccomp) return;
+  (*seccomp)["syscalls"].push_back(
+      {{"names", {"init_module", "finit_module", "delete_module"}}, {"action", "SCMP_ACT_ALLOW"}});
+}
+
 }  // namespace
 
 std::string volume_dir(const std::string& root, const ContainerDef& def, const ContainerVolume& v) {
@@ -101,7 +114,9 @@ Result<void> apply_definition(json& spec, const ContainerDef& def,
     make_system(spec);
   else if (def.network == NetworkMode::host)
     share_host_network(spec);
-  spec["process"]["capabilities"] = caps_json(TRY(adjusted_caps(def)));
+  auto caps = TRY(adjusted_caps(def));
+  allow_module_syscalls(spec, caps);
+  spec["process"]["capabilities"] = caps_json(caps);
   if (!def.user.empty()) {
     auto colon = def.user.find(':');
     auto uid = TRY_CTX(parse_id(def.user.substr(0, colon)), def.source_path + ": user");

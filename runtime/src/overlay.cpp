@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "keel/common/sys.hpp"
+#include "selinux_label.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -86,7 +87,8 @@ Result<std::string> overlay_mount_data(const std::vector<std::string>& layer_dir
 
 Result<OverlayMount> OverlayMount::mount(const std::vector<std::string>& layer_dirs,
                                          const std::string& upper, const std::string& work,
-                                         const std::string& target) {
+                                         const std::string& target,
+                                         const std::string& mount_label) {
   // Held open only for the mount(2) call: overlayfs resolves the paths once.
   std::vector<UniqueFd> fds;
   std::vector<int> raw;
@@ -95,6 +97,9 @@ Result<OverlayMount> OverlayMount::mount(const std::vector<std::string>& layer_d
     raw.push_back(fds.back().get());
   }
   auto data = TRY(overlay_mount_data(layer_dirs, raw, upper, work));
+  // context= labels the whole overlay as the container's (the layers below keep
+  // layer_t, shared read-only); the kernel checks it against the loaded policy.
+  data = data_with_mount_label(data, mount_label);
   TRY_CTX(sys::mount("overlay", target, "overlay", 0, data.c_str()),
           "mounting the overlay rootfs (see dmesg for overlayfs' reason)");
   return OverlayMount(target);

@@ -28,9 +28,10 @@ Result<std::string> overlay_mount_data(const std::vector<std::string>& layer_dir
 class OverlayMount {
  public:
   // Creates nothing: upper and work must exist, be empty and share a filesystem.
+  // mount_label: SELinux context= for every file of the overlay (empty: none).
   static Result<OverlayMount> mount(const std::vector<std::string>& layer_dirs,
                                     const std::string& upper, const std::string& work,
-                                    const std::string& target);
+                                    const std::string& target, const std::string& mount_label = {});
   OverlayMount(OverlayMount&& o) noexcept : m_target(std::move(o.m_target)) { o.m_target.clear(); }
   OverlayMount(const OverlayMount&) = delete;
   OverlayMount& operator=(const OverlayMount&) = delete;

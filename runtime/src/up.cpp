@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "container_labels.hpp"
 #include "definition_spec.hpp"
 #include "keel/common/container_def.hpp"
 #include "keel/common/sys.hpp"
@@ -12,6 +13,7 @@
 #include "keel/runtime/oci_image.hpp"
 #include "keel/runtime/spec.hpp"
 #include "overlay.hpp"
+#include "selinux_label.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -55,7 +57,7 @@ Result<Rootfs> copy_rootfs(const ImageSource& src, const std::string& bundle) {
 // Image errors (digests, hostile layers, too many layers) fail the start; only a
 // missing or refusing overlayfs falls back to the copy.
 Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
-                              const UpOptions& opts) {
+                              const UpOptions& opts, const std::string& mount_label) {
   auto warn = [&](const Error& e) {
     if (opts.warn)
       opts.warn("no overlayfs (" + e.message() + "): copying the image into " + bundle +
@@ -69,7 +71,7 @@ Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
                                 : store_oci_layout(src.path, opts.layers_dir));
   for (const char* d : {"/upper", "/work", "/rootfs"}) TRY(sys::mkdir_p(bundle + d, 0755));
   auto mount = OverlayMount::mount(stored.layer_dirs, bundle + "/upper", bundle + "/work",
-                                   bundle + "/rootfs");
+                                   bundle + "/rootfs", mount_label);
   if (!mount) {
     warn(mount.error());
     return copy_rootfs(src, bundle);
@@ -81,17 +83,33 @@ Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
 
 Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   auto def = TRY(parse_container_def(definition_path));
+  // Without SELinux on the host the labels would be refused by nothing and mean nothing.
+  ContainerLabels labels;
+  if (selinux_enabled())
+    labels = TRY_CTX(container_labels(def, opts.mcs_level), "container " + def.name);
   std::string bundle = opts.state_dir + "/" + def.name;
   TRY(fresh_bundle(bundle));
   auto src = find_image(opts, def.image);
-  auto rootfs = TRY_CTX(opts.rootfs == RootfsMode::overlay ? overlay_rootfs(src, bundle, opts)
-                                                           : copy_rootfs(src, bundle),
-                        "container " + def.name + ": unpacking image " + src.path);
+  auto rootfs =
+      TRY_CTX(opts.rootfs == RootfsMode::overlay ? overlay_rootfs(src, bundle, opts, labels.mount)
+                                                 : copy_rootfs(src, bundle),
+              "container " + def.name + ": unpacking image " + src.path);
+  // A copied rootfs (by choice or overlayfs' refusal) has no context= to label it.
+  if (!rootfs.overlay && !labels.mount.empty())
+    TRY_CTX(relabel_tree(bundle + "/rootfs", labels.mount), "container " + def.name);
   auto json =
       TRY_CTX(make_spec_json(rootfs.config, def, opts.volumes_dir), "container " + def.name);
   if (!opts.notify_socket.empty())
     json = TRY_CTX(with_notify_socket(json, opts.notify_socket), "container " + def.name);
+  if (!labels.process.empty())
+    json = TRY_CTX(with_selinux_labels(json, labels), "container " + def.name);
   TRY_CTX(create_volumes(def, opts.volumes_dir), "container " + def.name);
+  // Each start makes the volumes this container's alone (its categories), as
+  // podman's :Z does; another container's files there become unreadable to it.
+  for (const auto& v : def.volumes)
+    if (!labels.mount.empty())
+      TRY_CTX(relabel_tree(volume_dir(opts.volumes_dir, def, v), labels.mount),
+              def.source_path + ": volume " + v.name);
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));

@@ -116,3 +116,35 @@ TEST(DefinitionSpec, NotifySocketIsBoundAndNamed) {
 
 }  // namespace
 }  // namespace keel::runtime
+
+namespace keel::runtime {
+namespace {
+
+// True if some syscalls rule allows `name` (the default action refuses it).
+bool seccomp_allows(const nlohmann::json& spec, const std::string& name) {
+  for (const auto& rule : spec["linux"]["seccomp"]["syscalls"])
+    if (rule["action"] == "SCMP_ACT_ALLOW")
+      for (const auto& n : rule["names"])
+        if (n == name) return true;
+  return false;
+}
+
+TEST(DefinitionSpec, ModuleSyscallsOnlyWithCapSysModuleAsInDocker) {
+  auto spec = [](const std::string& toml) {
+    auto def = parse_container_def_text("image = \"b\"\ncommand = [\"sh\"]\n" + toml, "c.toml");
+    EXPECT_TRUE(def) << def.error().message();
+    auto text = make_spec_json(ImageConfig{}, *def, "/vols");
+    EXPECT_TRUE(text) << text.error().message();
+    return nlohmann::json::parse(*text);
+  };
+  auto plain = spec("");
+  EXPECT_FALSE(seccomp_allows(plain, "finit_module"));
+  EXPECT_FALSE(seccomp_allows(plain, "init_module"));
+  auto granted = spec("cap_add = [\"SYS_MODULE\"]\n");
+  EXPECT_TRUE(seccomp_allows(granted, "finit_module"));
+  EXPECT_TRUE(seccomp_allows(granted, "init_module"));
+  EXPECT_TRUE(seccomp_allows(granted, "delete_module"));
+}
+
+}  // namespace
+}  // namespace keel::runtime

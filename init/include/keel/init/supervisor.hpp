@@ -21,6 +21,7 @@
 #include "keel/init/cmdline.hpp"
 #include "keel/init/control.hpp"
 #include "keel/init/log_store.hpp"
+#include "keel/init/mcs.hpp"
 #include "keel/init/supervisor_state.hpp"
 
 namespace keel::init {
@@ -39,6 +40,9 @@ struct SupervisorConfig {
   std::string notify_dir = "/run/keel/notify";
   // Load drivers for devices added after boot (supervisor_hotplug.cpp).
   bool hotplug = false;
+  // The kernel log (/dev/kmsg): its SELinux denials are copied into keel-init's log,
+  // where `keelctl logs keel-init` shows them. Empty: not read.
+  std::string kmsg;
 };
 
 struct EventDeleter {
@@ -78,6 +82,8 @@ class Supervisor {
   void start_probe(Container& c);
   void on_probe_exit(Container& c, int status);
   Result<void> prepare_notify(Container& c);
+  Result<void> watch_kmsg();
+  static int on_kmsg(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_notify(sd_event_source* s, int fd, uint32_t revents, void* ud);
   Result<void> watch_started(Container& c, UniqueFd read_end);
   static int on_started(sd_event_source* s, int fd, uint32_t revents, void* ud);
@@ -116,6 +122,9 @@ class Supervisor {
   UniqueFd m_uevent_fd;
   EventSourcePtr m_uevent_io;
   bool m_boot_done = false;  // every container was ready once, or ended (supervisor_ready.cpp)
+  McsAllocator m_mcs;        // each application container's category pair
+  UniqueFd m_kmsg;
+  EventSourcePtr m_kmsg_io;
   LogStore m_init_log;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.

@@ -16,6 +16,7 @@ struct CommitRequest {
   std::string subject;
   std::map<std::string, std::string> metadata;  // "version" first of all
   uint64_t timestamp = 0;                       // seconds since the epoch
+  bool require_labels = false;  // fail unless the tree's SELinux policy labels every file
 };
 
 // One OSTree transaction: either the commit and the ref update both land, or

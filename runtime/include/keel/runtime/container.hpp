@@ -45,6 +45,7 @@ struct UpOptions {
   std::string runtime_root;                           // RunOptions::state_root
   std::string notify_socket;  // ready = "notify": the init's socket (with_notify_socket)
   int started_fd = -1;        // RunOptions::started_fd
+  std::string mcs_level;      // --mcs s0:cX,cY: the container's categories (SELinux hosts)
   RootfsMode rootfs = RootfsMode::overlay;
   // Told, in one line, why the overlay rootfs was not possible. May be empty.
   std::function<void(const std::string&)> warn;
