@@ -19,6 +19,7 @@
 #include "keel/compose/process.hpp"
 #include "keel/compose/rootfs.hpp"
 #include "keel/compose/sysroot_labels.hpp"
+#include "keel/runtime/layer_store.hpp"
 
 namespace keel::compose {
 
@@ -137,6 +138,19 @@ Result<std::string> commit(Run& r) {
   return checksum;
 }
 
+// Extracts the built-in images' layers into the stateroot's /var/lib/keel/layers, as
+// keel-runtime would on first use, so a host's first boot extracts nothing. /var is
+// not part of the commit: an upgrade's new layers are extracted on the host.
+Result<void> seed_layer_store(Run& r) {
+  // The stateroot's var directory is the booted host's /var.
+  std::string_view in_var = std::string_view(runtime::kDefaultLayerStore).substr(4);  // "/var"
+  std::string store = fmt::format("{}/ostree/deploy/{}/var{}", r.sysroot, r.def.os_name, in_var);
+  for (const auto& img : r.def.images)
+    TRY_CTX(runtime::store_oci_layout(r.rootfs + "/usr/lib/keel/images/" + img.name, store),
+            fmt::format("seeding the layer store with image '{}'", img.name));
+  return {};
+}
+
 std::vector<std::string> kernel_args(const ImageDef& def) {
   std::vector<std::string> args = {"root=LABEL=" + def.root_label, "rw"};
   args.insert(args.end(), def.kernel_args.begin(), def.kernel_args.end());
@@ -186,6 +200,7 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   next("Deploying into a fresh sysroot");
   auto dep = TRY(deploy_commit(r.sysroot, r.opts.repo, r.def.os_name, r.def.branch(), checksum,
                                kernel_args(r.def)));
+  TRY(seed_layer_store(r));
   TRY_CTX(label_sysroot(r.sysroot, r.def.os_name, dep.deployment_dir),
           "labelling the sysroot for SELinux");
   next("Writing disk images");
