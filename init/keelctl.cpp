@@ -13,7 +13,9 @@ constexpr const char* kUsage =
     "init's own)\n"
     "       keelctl [--socket PATH] [--json] start|stop|restart NAME\n"
     "       keelctl [--runtime PATH] exec NAME [--] COMMAND [ARG...]\n"
-    "       keelctl [--socket PATH] reboot|poweroff\n";
+    "       keelctl [--socket PATH] reboot|poweroff\n"
+    "       keelctl [--json] check-kernel [--config PATH]   (exit 1: the kernel lacks "
+    "something)\n";
 
 }  // namespace
 

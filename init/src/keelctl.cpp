@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "keel/common/unique_fd.hpp"
+#include "keel/init/check_kernel.hpp"
 
 namespace keel::init {
 namespace {
@@ -108,6 +109,8 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args) 
       cmd.json = true;
     } else if (a == "--socket" && i + 1 < args.size()) {
       cmd.socket = args[++i];
+    } else if (a == "--config" && i + 1 < args.size()) {
+      cmd.kernel_config = args[++i];
     } else if (a == "--runtime" && i + 1 < args.size()) {
       cmd.runtime = args[++i];
     } else if (a == "-f" || a == "--follow") {
@@ -128,6 +131,9 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args) 
   if (verb == "status" || verb == "reboot" || verb == "poweroff") {
     if (!rest.empty()) return fail_msg("keelctl " + verb + " takes no arguments");
     cmd.request = {{"method", verb}};
+  } else if (verb == "check-kernel") {
+    if (!rest.empty()) return fail_msg("keelctl check-kernel takes no arguments");
+    cmd.check_kernel = true;
   } else if (verb == "logs") {
     auto name = TRY(need_name(rest, verb));
     cmd.request = {{"method", "logs"}, {"name", name}, {"lines", lines}, {"follow", cmd.follow}};
@@ -178,6 +184,7 @@ int exec_runtime(const KeelctlCommand& cmd, std::FILE* err) {
 
 int run_keelctl(const KeelctlCommand& cmd, std::FILE* out, std::FILE* err) {
   if (!cmd.exec_argv.empty()) return exec_runtime(cmd, err);
+  if (cmd.check_kernel) return run_check_kernel({.config = cmd.kernel_config}, cmd.json, out, err);
   auto fd = connect_to(cmd.socket);
   if (!fd) {
     std::fprintf(err, "keelctl: %s\n", fd.error().message().c_str());

@@ -48,6 +48,8 @@ struct ApiMount {
 constexpr ApiMount kApiMounts[] = {
     {"proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
     {"sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
+    // The active LSM list (/sys/kernel/security/lsm), which keelctl check-kernel reads.
+    {"securityfs", "/sys/kernel/security", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
     {"devtmpfs", "/dev", MS_NOSUID, "mode=0755"},
     {"devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666"},
     {"tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777"},

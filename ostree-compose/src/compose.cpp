@@ -19,6 +19,7 @@
 #include "keel/compose/process.hpp"
 #include "keel/compose/rootfs.hpp"
 #include "keel/compose/sysroot_labels.hpp"
+#include "keel/kernel/config_check.hpp"
 #include "keel/runtime/layer_store.hpp"
 
 namespace keel::compose {
@@ -51,10 +52,24 @@ Result<void> install_os_packages(Run& r) {
   return {};
 }
 
+// The flavour's kernel must have every option Keel needs (kernel/config-rules.toml).
+// `config` is the package's /boot/config-<kver>, moved by place_kernel().
+Result<void> check_kernel_config(const Run& r, const std::string& config) {
+  auto cfg = TRY_CTX(kernel::load_kernel_config(config), "checking the kernel");
+  auto report = kernel::check_config(cfg, TRY(kernel::default_rules()));
+  std::string missing;
+  for (const auto& f : report.findings)
+    if (f.is_failure()) missing += "\n  " + f.message;
+  if (missing.empty()) return {};
+  return fail_msg(fmt::format("{}: kernel {} ({}, flavour {}) lacks what Keel needs:{}", r.def.path,
+                              r.kver, r.def.kernel_package, r.def.kernel_flavour, missing));
+}
+
 Result<void> shape_tree(Run& r) {
   TRY(merge_usr(r.rootfs));
   r.kver = TRY(place_kernel(r.rootfs));
   std::string moddir = r.rootfs + "/usr/lib/modules/" + r.kver;
+  TRY(check_kernel_config(r, moddir + "/config"));
   std::vector<std::string> wanted = r.def.initramfs_modules;
   wanted.insert(wanted.end(), r.def.modules.begin(), r.def.modules.end());
   auto keep = TRY_CTX(module_closure(moddir, wanted), r.def.path + ": [kernel] modules");

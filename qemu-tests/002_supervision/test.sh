@@ -102,6 +102,11 @@ expect_line "$LOG" "info steady: steady stopping"
 expect_line "$LOG" "info keel-init: container steady exited with status 0"
 expect_order "$LOG" "info admin: admin: after stop" '"name":"steady","pid":null,"restart":"always","restarts":0,"state":"stopped"'
 expect_line "$LOG" "info admin: keelctl: unknown command 'nosuchverb'"
+# keelctl check-kernel on a live Keel host: config, LSMs, cgroup2, command line.
+expect_line "$LOG" "info admin: ok: lsm: selinux is active"
+expect_line "$LOG" "info admin: ok: cgroup2: cgroup2 is mounted at /sys/fs/cgroup"
+expect_line "$LOG" "info admin: ok: cmdline: the kernel command line enables selinux"
+expect_line "$LOG" "info admin: admin: check-kernel exit 0"
 expect_line "$LOG" "info keel-init: poweroff requested over the control socket"
 expect_line "$LOG" "info keel-init: powering off"
 expect_line "$LOG" "reboot: Power down"

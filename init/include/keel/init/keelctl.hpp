@@ -27,6 +27,9 @@ struct KeelctlCommand {
   // status are the command's own.
   std::string runtime = kDefaultRuntime;
   std::vector<std::string> exec_argv;  // the runtime's argv; empty: a socket request
+  // `check-kernel [--config PATH]`: no socket; checks the running kernel (check_kernel.hpp).
+  bool check_kernel = false;
+  std::string kernel_config;  // empty: /usr/lib/modules/$(uname -r)/config
 };
 
 // argv without the program name. An error carries the usage problem.
