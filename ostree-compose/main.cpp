@@ -17,9 +17,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
-    "                    [--work DIR] [--binaries DIR] [--flavours DIR]\n"
+    "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
-    "          --work build/work/<name> --binaries <dir of keel-compose>\n";
+    "          --work build/work/<name> --binaries <dir of keel-compose>\n"
+    "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
+    "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n";
 
 double now() {
   timespec ts{};
@@ -30,15 +32,18 @@ double now() {
 bool parse_args(int argc, char** argv, ComposeOptions& o) {
   if (argc < 3 || std::string(argv[1]) != "build") return false;
   o.definition = argv[2];
-  std::string name = fs::path(o.definition).stem().string();
   std::map<std::string, std::string*> flags = {
-      {"--out", &o.out_dir},   {"--repo", &o.repo},         {"--cache", &o.cache_dir},
-      {"--work", &o.work_dir}, {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir}};
+      {"--out", &o.out_dir},    {"--repo", &o.repo},         {"--cache", &o.cache_dir},
+      {"--work", &o.work_dir},  {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
+      {"--flavour", &o.flavour}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
     *it->second = argv[i + 1];
   }
+  // The same name the composer gives the variant (load_image_def).
+  std::string name = fs::path(o.definition).stem().string();
+  if (!o.flavour.empty()) name += "-" + o.flavour;
   auto dflt = [](std::string& v, std::string d) {
     if (v.empty()) v = std::move(d);
   };

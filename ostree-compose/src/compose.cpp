@@ -72,7 +72,11 @@ Result<void> shape_tree(Run& r) {
   TRY(check_kernel_config(r, moddir + "/config"));
   std::vector<std::string> wanted = r.def.initramfs_modules;
   wanted.insert(wanted.end(), r.def.modules.begin(), r.def.modules.end());
-  auto keep = TRY_CTX(module_closure(moddir, wanted), r.def.path + ": [kernel] modules");
+  auto keep = TRY_CTX(module_closure(moddir, wanted),
+                      fmt::format("{}: [kernel] modules, kernel flavour {} (a module only some "
+                                  "flavours have goes in [kernel.flavour_modules.<flavour>])",
+                                  r.def.path, r.def.kernel_flavour));
+  if (r.def.all_modules) return {};  // modules = ["*"]: the names above only had to resolve
   return prune_modules(r.rootfs, r.kver, keep);
 }
 
@@ -198,7 +202,7 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   int step = 0;
   auto next = [&](const std::string& what) { progress(++step, kSteps, what); };
   next("Reading the image definition");
-  r.def = TRY(load_image_def(r.opts.definition, r.opts.flavours_dir));
+  r.def = TRY(load_image_def(r.opts.definition, r.opts.flavours_dir, r.opts.flavour));
   next("Installing Debian packages (mmdebstrap, log: " + r.log + ")");
   TRY(install_os_packages(r));
   next("Placing the kernel and selecting modules");

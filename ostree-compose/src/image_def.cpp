@@ -44,27 +44,83 @@ Result<void> parse_os(const TomlDoc& doc, ImageDef& def) {
 }
 
 Result<void> parse_flavour(ImageDef& def, const std::string& flavours_dir, const TomlDoc& doc,
-                           const toml::table& k) {
+                           const toml::table& k, bool overridden) {
   std::string file = fmt::format("{}/{}.toml", flavours_dir, def.kernel_flavour);
-  if (!fs::exists(file))
+  if (!fs::exists(file)) {
+    if (overridden)
+      return fail_msg(
+          fmt::format("keel-compose --flavour {}: unknown kernel flavour: no {} (see "
+                      "kernel/flavours/)",
+                      def.kernel_flavour, file));
     return fail(doc.error_at(
         k.get("flavour"), fmt::format("unknown kernel flavour '{}': no {} (see kernel/flavours/)",
                                       def.kernel_flavour, file)));
+  }
   auto fdoc = TRY(TomlDoc::load_file(file));
   TRY(fdoc.reject_unknown_keys(fdoc.root(), "the flavour", {"package", "description"}));
   def.kernel_package = *TRY(fdoc.get_string(fdoc.root(), "package", true));
   return {};
 }
 
-Result<void> parse_kernel(const TomlDoc& doc, ImageDef& def, const std::string& flavours_dir) {
+// initramfs_modules and modules of `t` ([kernel] or one of its flavour tables),
+// appended to `def`'s lists. "*" in modules keeps every module; the initramfs needs names.
+Result<void> add_module_lists(const TomlDoc& doc, const toml::table& t, ImageDef& def) {
+  for (auto& m : TRY(doc.get_string_array(t, "initramfs_modules"))) {
+    if (m == "*")
+      return fail(doc.error_at(t.get("initramfs_modules"),
+                               "initramfs_modules cannot be \"*\": keel-init loads each one at "
+                               "boot; name the drivers that reach the root disk"));
+    def.initramfs_modules.push_back(std::move(m));
+  }
+  for (auto& m : TRY(doc.get_string_array(t, "modules"))) {
+    if (m == "*")
+      def.all_modules = true;
+    else
+      def.modules.push_back(std::move(m));
+  }
+  return {};
+}
+
+// [kernel.flavour_modules.<flavour>]: modules only that flavour's kernel has (or has as
+// modules rather than built in). Every table is checked; the one in use is added.
+Result<void> parse_flavour_modules(const TomlDoc& doc, const toml::table& per, ImageDef& def,
+                                   const std::string& flavours_dir) {
+  for (const auto& [key, node] : per) {
+    std::string name(key.str());
+    std::string section = fmt::format("[kernel.flavour_modules.{}]", name);
+    if (!node.is_table())
+      return fail(doc.error_at(&node, fmt::format("{} must be a table of initramfs_modules and "
+                                                  "modules",
+                                                  section)));
+    if (!fs::exists(fmt::format("{}/{}.toml", flavours_dir, name)))
+      return fail(doc.error_at(&node, fmt::format("{}: there is no kernel flavour '{}' (see "
+                                                  "kernel/flavours/)",
+                                                  section, name)));
+    TRY(doc.reject_unknown_keys(*node.as_table(), section, {"initramfs_modules", "modules"}));
+    ImageDef scratch;
+    TRY(add_module_lists(doc, *node.as_table(), name == def.kernel_flavour ? def : scratch));
+  }
+  return {};
+}
+
+Result<void> parse_kernel(const TomlDoc& doc, ImageDef& def, const std::string& flavours_dir,
+                          const std::string& flavour) {
   const toml::table* k = TRY(doc.get_table(doc.root(), "kernel"));
   if (!k) return fail(doc.error_at(nullptr, "missing [kernel] table (add flavour = \"cloud\")"));
-  TRY(doc.reject_unknown_keys(*k, "[kernel]", {"flavour", "args", "initramfs_modules", "modules"}));
+  TRY(doc.reject_unknown_keys(
+      *k, "[kernel]", {"flavour", "args", "initramfs_modules", "modules", "flavour_modules"}));
   def.kernel_flavour = *TRY(doc.get_string(*k, "flavour", true));
+  if (!flavour.empty() && !is_valid_container_name(flavour))
+    return fail_msg(
+        fmt::format("keel-compose --flavour '{}': a flavour name is a-z, 0-9, '-' "
+                    "(the files in kernel/flavours/)",
+                    flavour));
+  if (!flavour.empty()) def.kernel_flavour = flavour;
   def.kernel_args = TRY(doc.get_string_array(*k, "args"));
-  def.initramfs_modules = TRY(doc.get_string_array(*k, "initramfs_modules"));
-  def.modules = TRY(doc.get_string_array(*k, "modules"));
-  return parse_flavour(def, flavours_dir, doc, *k);
+  TRY(add_module_lists(doc, *k, def));
+  if (const toml::table* per = TRY(doc.get_table(*k, "flavour_modules")))
+    TRY(parse_flavour_modules(doc, *per, def, flavours_dir));
+  return parse_flavour(def, flavours_dir, doc, *k, !flavour.empty());
 }
 
 Result<void> parse_packages(const TomlDoc& doc, ImageDef& def) {
@@ -164,7 +220,8 @@ Result<void> parse_host(const TomlDoc& doc, ImageDef& def) {
 
 }  // namespace
 
-Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir) {
+Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir,
+                                const std::string& flavour) {
   auto doc = TRY(TomlDoc::load_file(path));
   TRY(doc.reject_unknown_keys(
       doc.root(), "the image definition",
@@ -172,8 +229,9 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
+  if (!flavour.empty()) def.variant += "-" + flavour;
   TRY(parse_os(doc, def));
-  TRY(parse_kernel(doc, def, flavours_dir));
+  TRY(parse_kernel(doc, def, flavours_dir, flavour));
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
   TRY(parse_host(doc, def));

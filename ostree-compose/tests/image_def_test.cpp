@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "keel/testing/temp_dir.hpp"
 
 using keel::testing::TempDir;
@@ -110,4 +112,82 @@ TEST(ImageDef, BadSysctlsNameTheLine) {
   bad("[host.sysctl]\n\"vm.swappiness\" = \"1\\n2\"\n", "a number or a one-line string");
   bad("[host]\nhostname = \"Not Valid\"\n", "hostname must be");
   bad("[host]\nname = \"x\"\n", "name");
+}
+
+TEST(ImageDef, OneDefinitionComposesWithEitherFlavour) {
+  std::string path = std::string(KEEL_SOURCE_DIR) + "/images/hwmatrix.toml";
+  auto cloud = load_image_def(path, kFlavours);
+  ASSERT_TRUE(cloud) << cloud.error().message();
+  EXPECT_EQ(cloud->branch(), "keel/x86_64/hwmatrix");
+  EXPECT_EQ(cloud->kernel_package, "linux-image-cloud-amd64");
+  auto has = [](const std::vector<std::string>& v, const std::string& m) {
+    return std::find(v.begin(), v.end(), m) != v.end();
+  };
+  EXPECT_TRUE(has(cloud->initramfs_modules, "virtio_scsi"));
+  EXPECT_FALSE(has(cloud->initramfs_modules, "ahci"));  // the cloud kernel has no AHCI
+  EXPECT_FALSE(has(cloud->modules, "e1000e"));
+
+  auto generic = load_image_def(path, kFlavours, "generic");
+  ASSERT_TRUE(generic) << generic.error().message();
+  EXPECT_EQ(generic->variant, "hwmatrix-generic");
+  EXPECT_EQ(generic->branch(), "keel/x86_64/hwmatrix-generic");
+  EXPECT_EQ(generic->kernel_flavour, "generic");
+  EXPECT_EQ(generic->kernel_package, "linux-image-amd64");
+  EXPECT_TRUE(has(generic->initramfs_modules, "virtio_scsi"));  // [kernel]'s lists stay
+  EXPECT_TRUE(has(generic->initramfs_modules, "ahci"));
+  EXPECT_TRUE(has(generic->initramfs_modules, "ext4"));
+  EXPECT_TRUE(has(generic->modules, "e1000e"));
+  EXPECT_FALSE(generic->all_modules);
+
+  auto same = load_image_def(path, kFlavours, "cloud");  // explicit: its own branch too
+  ASSERT_TRUE(same) << same.error().message();
+  EXPECT_EQ(same->branch(), "keel/x86_64/hwmatrix-cloud");
+}
+
+TEST(ImageDef, BadFlavourOverrideIsExplained) {
+  std::string path = std::string(KEEL_SOURCE_DIR) + "/images/hwmatrix.toml";
+  auto r = load_image_def(path, kFlavours, "potato");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("keel-compose --flavour potato: unknown kernel flavour"),
+            std::string::npos)
+      << r.error().message();
+  r = load_image_def(path, kFlavours, "../cloud");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("a flavour name is a-z, 0-9, '-'"), std::string::npos)
+      << r.error().message();
+}
+
+TEST(ImageDef, FlavourModuleTablesAreChecked) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto bad = [&](const std::string& kernel, const std::string& what) {
+    std::string text = kMinimal;
+    text.insert(text.find("[packages]"), kernel);
+    auto r = load_image_def(d.write("i.toml", text), kFlavours);
+    ASSERT_FALSE(r) << kernel;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  bad("[kernel.flavour_modules.potato]\nmodules = [\"e1000e\"]\n",
+      "i.toml:9:1: [kernel.flavour_modules.potato]: there is no kernel flavour 'potato'");
+  bad("[kernel.flavour_modules.generic]\nmodule = [\"e1000e\"]\n", "unknown key 'module'");
+  bad("[kernel.flavour_modules]\ngeneric = [\"e1000e\"]\n",
+      "[kernel.flavour_modules.generic] must be a table");
+  // Checked although the image uses the cloud flavour: a typo never waits for a compose.
+  bad("[kernel.flavour_modules.generic]\ninitramfs_modules = [\"*\"]\n",
+      "initramfs_modules cannot be \"*\"");
+}
+
+TEST(ImageDef, StarKeepsEveryModule) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  std::string text = kMinimal;
+  text.insert(text.find("[packages]"),
+              "modules = [\"overlay\"]\n[kernel.flavour_modules.generic]\nmodules = [\"*\"]\n");
+  auto cloud = load_image_def(d.write("i.toml", text), kFlavours);
+  ASSERT_TRUE(cloud) << cloud.error().message();
+  EXPECT_FALSE(cloud->all_modules);
+  auto generic = load_image_def(d.path() + "/i.toml", kFlavours, "generic");
+  ASSERT_TRUE(generic) << generic.error().message();
+  EXPECT_TRUE(generic->all_modules);
+  EXPECT_EQ(generic->modules, std::vector<std::string>{"overlay"});
 }

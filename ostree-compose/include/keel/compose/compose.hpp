@@ -17,6 +17,7 @@ struct ComposeOptions {
   std::string work_dir;      // scratch space, removed afterwards
   std::string binaries;      // directory holding keel-init and keel-runtime
   std::string flavours_dir;  // kernel/flavours
+  std::string flavour;       // if set, replaces [kernel] flavour; variant "<name>-<flavour>"
 };
 
 struct ComposeResult {

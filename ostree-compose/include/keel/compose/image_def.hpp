@@ -27,17 +27,20 @@ struct OciImageSource {
 
 struct ImageDef {
   std::string path;     // the definition file
-  std::string variant;  // file stem: "default"
+  std::string variant;  // file stem: "default"; "<stem>-<flavour>" with keel-compose --flavour
   std::string os_name;
   std::string os_version;
   std::string pretty_name;
   std::string arch = "x86_64";
 
-  std::string kernel_flavour;
+  std::string kernel_flavour;  // [kernel] flavour, or keel-compose --flavour
   std::string kernel_package;  // from kernel/flavours/<flavour>.toml
   std::vector<std::string> kernel_args;
+  // [kernel] initramfs_modules and modules, plus [kernel.flavour_modules.<flavour>]'s
+  // for the flavour in use.
   std::vector<std::string> initramfs_modules;
   std::vector<std::string> modules;
+  bool all_modules = false;  // modules = ["*"]: the image keeps every module of the kernel
 
   std::string suite = "bookworm";
   std::string mirror;  // empty: mmdebstrap's default
@@ -59,7 +62,10 @@ struct ImageDef {
   std::string branch() const { return os_name + "/" + arch + "/" + variant; }
 };
 
-// Reads the definition and the kernel flavour it names from `flavours_dir`.
-Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir);
+// Reads the definition and the kernel flavour it names from `flavours_dir`. A non-empty
+// `flavour` replaces [kernel] flavour (keel-compose --flavour) and names the variant
+// "<stem>-<flavour>", so each flavour gets its own branch.
+Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir,
+                                const std::string& flavour = {});
 
 }  // namespace keel::compose
