@@ -20,19 +20,49 @@ keel_accel() {
   echo "$accel" | tee "$cache"
 }
 
+# keel_disk_opts KIND QCOW2: sets KEEL_DISK_OPTS to the QEMU options that attach QCOW2
+# (copy-on-write, snapshot=on) as the only disk, on a KIND controller.
+keel_disk_opts() {
+  local drive="file=$2,format=qcow2,snapshot=on"
+  case $1 in
+    virtio-blk) KEEL_DISK_OPTS=(-drive "$drive,if=virtio") ;;
+    virtio-scsi) KEEL_DISK_OPTS=(-drive "$drive,if=none,id=root" -device virtio-scsi-pci,id=scsi0
+                                 -device scsi-hd,drive=root,bus=scsi0.0) ;;
+    nvme) KEEL_DISK_OPTS=(-drive "$drive,if=none,id=root" -device nvme,drive=root,serial=keel-root) ;;
+    # The q35 machine's own ICH9 AHCI controller (00:1f.2); its ports are buses ide.0-5.
+    ahci) KEEL_DISK_OPTS=(-drive "$drive,if=none,id=root" -device ide-hd,drive=root,bus=ide.0) ;;
+    *) echo "FAIL: KEEL_QEMU_DISK=$1: use virtio-blk, virtio-scsi, nvme or ahci (qemu-tests/lib.sh)"
+       exit 1 ;;
+  esac
+}
+
+# keel_nic_model KIND: the QEMU device model of a KIND NIC.
+keel_nic_model() {
+  case $1 in
+    virtio-net) echo virtio-net-pci ;;
+    e1000e) echo e1000e ;;
+    *) echo "FAIL: KEEL_QEMU_NIC=$1: use virtio-net or e1000e (qemu-tests/lib.sh)" >&2
+       return 1 ;;
+  esac
+}
+
 # keel_boot IMAGE_DIR LOG_DIR TIMEOUT [EXTRA_KERNEL_ARGS...]
 # Boots IMAGE_DIR's disk (copy-on-write: the image is not modified) with its kernel and
 # initramfs, appending EXTRA_KERNEL_ARGS. Writes LOG_DIR/serial.log; sets QEMU_STATUS.
 # The user network is restricted: the guest reaches nothing but QEMU's DHCP/DNS and,
 # when KEEL_GUESTFWD is set (see keel_host_http), one forwarded port on the host.
+# KEEL_QEMU_DISK picks the root disk's controller: virtio-blk (default), virtio-scsi,
+# nvme or ahci. KEEL_QEMU_NIC picks the NIC: virtio-net (default) or e1000e.
 keel_boot() {
   local image=$1 logdir=$2 limit=$3
   shift 3
   mkdir -p "$logdir"
-  local accel cmdline
+  local accel cmdline disk=${KEEL_QEMU_DISK:-virtio-blk} nic=${KEEL_QEMU_NIC:-virtio-net} nic_model
+  keel_disk_opts "$disk" "$image/disk.qcow2"
+  nic_model=$(keel_nic_model "$nic") || exit 1
   accel=$(keel_accel "$image/vmlinuz" "$logdir/../accel")
   cmdline="$(cat "$image/cmdline") $*"
-  echo "qemu: accel=$accel timeout=${limit}s cmdline: $cmdline"
+  echo "qemu: accel=$accel disk=$disk nic=$nic timeout=${limit}s cmdline: $cmdline"
   local start=$SECONDS
   set +e
   # Multi-threaded TCG hung about one boot in twelve on a busy host, both vCPUs spinning
@@ -42,9 +72,9 @@ keel_boot() {
   timeout --foreground -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel "$accel_opt" \
     -m 1024 -smp 2 -nographic -no-reboot -serial "file:$logdir/serial.log" -monitor none \
     -kernel "$image/vmlinuz" -initrd "$image/initramfs.img" -append "$cmdline" \
-    -drive "file=$image/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
+    "${KEEL_DISK_OPTS[@]}" \
     -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
-    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci </dev/null >"$logdir/qemu.out" 2>&1
+    -device "$nic_model,netdev=n0" -device virtio-rng-pci </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   set -e
   QEMU_SECONDS=$((SECONDS - start))
