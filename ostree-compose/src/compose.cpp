@@ -142,7 +142,10 @@ Result<std::string> commit(Run& r) {
   // A new repository is built beside its final path and renamed in only once it
   // holds a complete commit: a failed first compose leaves no repository at all.
   std::string repo = fresh ? r.opts.repo + ".tmp" : r.opts.repo;
-  if (fresh) TRY(remove_tree(repo));
+  if (fresh) {
+    TRY(remove_tree(repo));
+    TRY_CTX(sys::mkdir_p(fs::path(repo).parent_path().string()), "creating --repo's parent");
+  }
   CommitRequest req{
       repo,
       r.rootfs,
