@@ -3,9 +3,12 @@
 
 BUILD      ?= build
 IMAGE      ?= default
+FLAVOUR    ?=
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
-IMAGE_DIR  := $(BUILD)/images/$(IMAGE)
+# FLAVOUR=generic composes the image with that kernel flavour, as <image>-<flavour>.
+IMAGE_NAME := $(IMAGE)$(if $(FLAVOUR),-$(FLAVOUR))
+IMAGE_DIR  := $(BUILD)/images/$(IMAGE_NAME)
 
 .PHONY: all deps configure build image test unit-test qemu-test format format-check bench clean
 
@@ -23,7 +26,8 @@ build: configure
 # Composes images/$(IMAGE).toml into $(IMAGE_DIR) and prints how to boot it.
 image: build
 	@$(BUILD)/bin/keel-compose build images/$(IMAGE).toml --out $(IMAGE_DIR) \
-	  --repo $(BUILD)/repo --cache $(BUILD)/cache/debs --work $(BUILD)/work/$(IMAGE)
+	  --repo $(BUILD)/repo --cache $(BUILD)/cache/debs --work $(BUILD)/work/$(IMAGE_NAME) \
+	  $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
 # Every test: unit tests, root integration tests, QEMU boot tests.
 test: image format-check
