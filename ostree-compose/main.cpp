@@ -9,6 +9,7 @@
 
 #include "keel/common/log.hpp"
 #include "keel/compose/compose.hpp"
+#include "keel/compose/sign_cli.hpp"
 
 namespace fs = std::filesystem;
 using keel::compose::ComposeOptions;
@@ -18,6 +19,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
     "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
+    "       keel-compose keygen --secret FILE --public FILE\n"
+    "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n"
     "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
@@ -61,6 +64,9 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "keygen") return keel::compose::keygen_main(argc, argv);
+  if (cmd == "sign") return keel::compose::sign_main(argc, argv);
   ComposeOptions opts;
   if (!parse_args(argc, argv, opts)) {
     fmt::print(stderr, "{}", kUsage);

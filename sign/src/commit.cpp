@@ -1,0 +1,157 @@
+#include <fmt/format.h>
+#include <ostree.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "keel/sign/ed25519.hpp"
+
+namespace keel::sign {
+
+namespace {
+
+Error gerror(std::string_view doing, GError* err) {
+  std::string msg = fmt::format("{}: {}", doing, err ? err->message : "unknown error");
+  if (err) g_error_free(err);
+  return Error::msg(std::move(msg));
+}
+
+struct Repo {
+  OstreeRepo* repo = nullptr;
+  ~Repo() {
+    if (repo) g_object_unref(repo);
+  }
+};
+
+struct Variant {
+  GVariant* v = nullptr;
+  ~Variant() {
+    if (v) g_variant_unref(v);
+  }
+};
+
+Result<void> open_repo(const std::string& path, Repo& r) {
+  g_autoptr(GFile) file = g_file_new_for_path(path.c_str());
+  r.repo = ostree_repo_new(file);
+  GError* err = nullptr;
+  if (!ostree_repo_open(r.repo, nullptr, &err))
+    return fail(gerror(fmt::format("opening OSTree repository {}", path), err));
+  return {};
+}
+
+Result<std::string> resolve(const Repo& r, const std::string& rev) {
+  g_autofree char* checksum = nullptr;
+  GError* err = nullptr;
+  if (!ostree_repo_resolve_rev(r.repo, rev.c_str(), FALSE, &checksum, &err))
+    return fail(gerror(fmt::format("resolving {}", rev), err));
+  return std::string(checksum);
+}
+
+// The bytes OSTree signs: the commit object as stored (ostree_sign_commit()).
+Result<std::string> commit_bytes(const Repo& r, const std::string& checksum) {
+  Variant commit;
+  GError* err = nullptr;
+  if (!ostree_repo_load_variant(r.repo, OSTREE_OBJECT_TYPE_COMMIT, checksum.c_str(), &commit.v,
+                                &err))
+    return fail(gerror(fmt::format("loading commit {}", checksum), err));
+  return std::string(static_cast<const char*>(g_variant_get_data(commit.v)),
+                     g_variant_get_size(commit.v));
+}
+
+// The signatures already in the detached metadata under kMetadataKey.
+std::vector<Signature> signatures_in(GVariant* detached) {
+  std::vector<Signature> out;
+  if (!detached) return out;
+  g_autoptr(GVariant) sigs = g_variant_lookup_value(detached, kMetadataKey, G_VARIANT_TYPE("aay"));
+  if (!sigs) return out;
+  for (gsize i = 0; i < g_variant_n_children(sigs); ++i) {
+    g_autoptr(GVariant) child = g_variant_get_child_value(sigs, i);
+    gsize len = 0;
+    const void* data = g_variant_get_fixed_array(child, &len, 1);
+    if (len != sizeof(Signature)) continue;  // not an ed25519 signature: ignore, as OSTree does
+    Signature s;
+    memcpy(s.data(), data, s.size());
+    out.push_back(s);
+  }
+  return out;
+}
+
+// `detached` with kMetadataKey replaced by `sigs`; every other key kept.
+GVariant* with_signatures(GVariant* detached, const std::vector<Signature>& sigs) {
+  g_auto(GVariantBuilder) b;
+  g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+  if (detached) {
+    GVariantIter it;
+    g_variant_iter_init(&it, detached);
+    const char* key;
+    GVariant* value;
+    while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
+      if (std::string_view(key) != kMetadataKey) g_variant_builder_add(&b, "{sv}", key, value);
+      g_variant_unref(value);
+    }
+  }
+  g_auto(GVariantBuilder) arr;
+  g_variant_builder_init(&arr, G_VARIANT_TYPE("aay"));
+  for (const auto& s : sigs)
+    g_variant_builder_add_value(
+        &arr, g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, s.data(), s.size(), 1));
+  g_variant_builder_add(&b, "{sv}", kMetadataKey, g_variant_builder_end(&arr));
+  return g_variant_ref_sink(g_variant_builder_end(&b));
+}
+
+Result<void> read_detached(const Repo& r, const std::string& checksum, Variant& out) {
+  GError* err = nullptr;
+  if (!ostree_repo_read_commit_detached_metadata(r.repo, checksum.c_str(), &out.v, nullptr, &err))
+    return fail(gerror(fmt::format("reading the detached metadata of commit {}", checksum), err));
+  return {};
+}
+
+}  // namespace
+
+Result<void> sign_commit(const std::string& repo, const std::string& rev, const SecretKey& sk) {
+  if (sodium_init() < 0) return fail_msg("libsodium failed to initialise");
+  Repo r;
+  TRY(open_repo(repo, r));
+  std::string checksum = TRY(resolve(r, rev));
+  std::string bytes = TRY(commit_bytes(r, checksum));
+  Variant detached;
+  TRY(read_detached(r, checksum, detached));
+  auto sigs = signatures_in(detached.v);
+  Signature sig = sign_bytes(bytes, sk);
+  if (std::find(sigs.begin(), sigs.end(), sig) == sigs.end()) sigs.push_back(sig);
+  Variant updated{with_signatures(detached.v, sigs)};
+  GError* err = nullptr;
+  // OSTree writes the .commitmeta file atomically (glnx_file_replace_contents_at).
+  if (!ostree_repo_write_commit_detached_metadata(r.repo, checksum.c_str(), updated.v, nullptr,
+                                                  &err))
+    return fail(gerror(fmt::format("writing the signature of commit {}", checksum), err));
+  return {};
+}
+
+Result<Verified> verify_commit(const std::string& repo, const std::string& rev,
+                               const std::vector<PublicKey>& keys) {
+  if (sodium_init() < 0) return fail_msg("libsodium failed to initialise");
+  Repo r;
+  TRY(open_repo(repo, r));
+  std::string checksum = TRY(resolve(r, rev));
+  std::string bytes = TRY(commit_bytes(r, checksum));
+  Variant detached;
+  TRY(read_detached(r, checksum, detached));
+  auto sigs = signatures_in(detached.v);
+  if (sigs.empty())
+    return fail_msg(
+        fmt::format("commit {} is not signed (no {} signature in its detached "
+                    "metadata); refusing it. Sign releases with keel-compose sign",
+                    checksum, kMetadataKey));
+  for (const auto& sig : sigs)
+    for (size_t k = 0; k < keys.size(); ++k)
+      if (verify_bytes(bytes, sig, keys[k])) return Verified{checksum, k};
+  return fail_msg(
+      fmt::format("commit {}: none of its {} ed25519 signature(s) verifies with the "
+                  "{} trusted key(s); refusing it (signed with another key, or the "
+                  "commit was modified)",
+                  checksum, sigs.size(), keys.size()));
+}
+
+}  // namespace keel::sign
