@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "                           [--pci-ids FILE] [--usb-ids FILE] [--builtin-aliases FILE]\n"
     "       keel-hwcompat report [--sys DIR | --lspci FILE] [--facts FILE] [--policy FILE]\n"
     "                           [--image FILE | --no-image] [--firmware-dir DIR] [--json]\n"
+    "                           [--allow VVVV:DDDD...]\n"
     "       keel-hwcompat matrix --facts FILE [--facts FILE...] [--policy FILE]\n"
     "                           [--format md|html] [--min-tier TIER]\n";
 constexpr const char* kShare = "/usr/share/keel/hwcompat";
@@ -96,6 +97,7 @@ int cmd_report(const Args& a) {
   if (!devs) return report_error(devs.error());
   ReportInput in{*facts, *policy, spec ? &*spec : nullptr,
                  a.get("--firmware-dir", "/lib/firmware")};
+  if (auto it = a.opts.find("--allow"); it != a.opts.end()) in.allow = it->second;
   auto report = build_report(in, *devs);
   fmt::print("{}", a.opts.contains("--json") ? report_json(report) : report_text(report));
   for (const auto& r : report)

@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
-    "                    [--work DIR] [--binaries DIR] [--flavours DIR]\n"
+    "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--hwcompat DIR]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n";
 
@@ -32,8 +32,9 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   o.definition = argv[2];
   std::string name = fs::path(o.definition).stem().string();
   std::map<std::string, std::string*> flags = {
-      {"--out", &o.out_dir},   {"--repo", &o.repo},         {"--cache", &o.cache_dir},
-      {"--work", &o.work_dir}, {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir}};
+      {"--out", &o.out_dir},          {"--repo", &o.repo},         {"--cache", &o.cache_dir},
+      {"--work", &o.work_dir},        {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
+      {"--hwcompat", &o.hwcompat_dir}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
@@ -48,6 +49,7 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   dflt(o.work_dir, "build/work/" + name);
   dflt(o.binaries, fs::read_symlink("/proc/self/exe").parent_path().string());
   dflt(o.flavours_dir, std::string(KEEL_SOURCE_DIR) + "/kernel/flavours");
+  dflt(o.hwcompat_dir, std::string(KEEL_SOURCE_DIR) + "/hardware-compat");
   for (std::string* p : {&o.out_dir, &o.repo, &o.cache_dir, &o.work_dir, &o.binaries})
     *p = fs::absolute(*p).lexically_normal().string();
   return true;
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
                      "OSTree deployment); try: sudo make image");
     return 1;
   }
+  opts.warn = [](const std::string& w) { keel::log::warn("keel-compose", "{}", w); };
   double start = now(), step_start = start;
   auto progress = [&](int step, int total, const std::string& what) {
     if (step > 1) fmt::print("      done in {:.1f} s\n", now() - step_start);

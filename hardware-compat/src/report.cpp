@@ -86,7 +86,10 @@ DeviceReport report_device(const ReportInput& in, const HostDevice& dev) {
     if (!r.supported) r.reason = "the policy marks it unsupported";
     r.firmware = firmware_of(in, *best);
   }
-  r.fatal = !r.supported && r.role != "other";
+  std::string pci = fmt::format("{:04x}:{:04x}", dev.id.vendor, dev.id.device);
+  bool allowed = std::find(in.allow.begin(), in.allow.end(), pci) != in.allow.end();
+  r.fatal = !r.supported && r.role != "other" && !allowed;
+  if (allowed && !r.supported) r.reason += " (allowed: --allow " + pci + ")";
   return r;
 }
 

@@ -168,12 +168,13 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   auto doc = TRY(TomlDoc::load_file(path));
   TRY(doc.reject_unknown_keys(
       doc.root(), "the image definition",
-      {"os", "kernel", "packages", "images", "containers", "disk", "host"}));
+      {"os", "kernel", "packages", "images", "containers", "disk", "host", "hardware"}));
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
   TRY(parse_os(doc, def));
   TRY(parse_kernel(doc, def, flavours_dir));
+  def.hardware = TRY(hwcompat::parse_hardware(doc, def.kernel_flavour));
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
   TRY(parse_host(doc, def));

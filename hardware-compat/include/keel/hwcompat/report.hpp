@@ -45,6 +45,9 @@ struct ReportInput {
   const Policy& policy;
   const HardwareSpec* spec = nullptr;  // the image's [hardware]; null: the whole kernel
   std::string firmware_dir;
+  // Devices ("vvvv:dddd") whose being unsupported is not fatal: a controller the
+  // machine has but does not boot from (q35's ICH9 AHCI under the cloud kernel).
+  std::vector<std::string> allow;
 };
 
 DeviceReport report_device(const ReportInput& in, const HostDevice& dev);

@@ -17,6 +17,8 @@ struct ComposeOptions {
   std::string work_dir;      // scratch space, removed afterwards
   std::string binaries;      // directory holding keel-init and keel-runtime
   std::string flavours_dir;  // kernel/flavours
+  std::string hwcompat_dir;  // hardware-compat: policy.toml and facts/<flavour>.lock
+  std::function<void(const std::string&)> warn;  // warnings (the compose goes on)
 };
 
 struct ComposeResult {
