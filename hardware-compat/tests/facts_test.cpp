@@ -25,8 +25,7 @@ std::string fake_moddir(const TempDir& d) {
           "kernel/drivers/ata/libahci.ko:\n");
   d.write("m/modules.alias",
           "alias pci:v*d*sv*sd*bc01sc06i01* ahci\nalias acpi*:PNP0A03:* ignored\n");
-  d.write("m/modules.builtin",
-          "kernel/drivers/nvme/host/nvme.ko\nkernel/drivers/misc/fancy.ko\n");
+  d.write("m/modules.builtin", "kernel/drivers/nvme/host/nvme.ko\nkernel/drivers/misc/fancy.ko\n");
   std::string modinfo = std::string("nvme.license=GPL") + '\0' +
                         "fancy.alias=pci:v0000ABCDd00000001sv*sd*bc*sc*i*" + '\0' +
                         "fancy.firmware=fancy/fw.bin" + '\0';
@@ -69,8 +68,8 @@ TEST(BuiltinOverlay, WithoutTheOverlayTheBuiltinIsMissed) {
   TempDir d;
   auto f = generate_facts({fake_moddir(d), "cloud", ""});
   ASSERT_TRUE(f) << f.error().message();
-  EXPECT_TRUE(resolve_pci(*f, {.vendor = 0x1b36, .device = 0x0010, .class_code = 0x010802})
-                  .empty());
+  EXPECT_TRUE(
+      resolve_pci(*f, {.vendor = 0x1b36, .device = 0x0010, .class_code = 0x010802}).empty());
 }
 
 TEST(Lockfile, RoundTripsAndIsSorted) {

@@ -57,8 +57,12 @@ disk = ["8086:2922/010601"]
 }
 
 HardwareSpec spec(Tier t, std::vector<std::string> targets, std::vector<std::string> excl = {}) {
-  return {.source = "images/x.toml", .flavour = "generic", .tier = t, .targets = targets,
-          .exclude_modules = excl, .targets_where = "images/x.toml:5:11",
+  return {.source = "images/x.toml",
+          .flavour = "generic",
+          .tier = t,
+          .targets = targets,
+          .exclude_modules = excl,
+          .targets_where = "images/x.toml:5:11",
           .exclude_where = "images/x.toml:6:19"};
 }
 
@@ -69,7 +73,8 @@ TEST(Selection, TakesTheTierAndBetterAndTheBootDriversNeeds) {
   auto p = policy();
   auto sel = select_modules(f, p, spec(Tier::tested, {}));
   EXPECT_EQ(sel.modules, (std::vector<std::string>{"ahci", "sd_mod", "virtio_blk", "virtio_pci"}));
-  EXPECT_EQ(sel.initramfs, (std::vector<std::string>{"ahci", "sd_mod", "virtio_blk", "virtio_pci"}));
+  EXPECT_EQ(sel.initramfs,
+            (std::vector<std::string>{"ahci", "sd_mod", "virtio_blk", "virtio_pci"}));
   auto community = select_modules(f, p, spec(Tier::community, {}));
   EXPECT_TRUE(community.has("bnx2"));
   EXPECT_TRUE(community.has("r8169"));  // not in the policy: default tier community
@@ -119,7 +124,8 @@ TEST(Firmware, RequiredMissingFailsOptionalMissingIsNoted) {
   auto r = select_firmware(f, p, {"bnx2", "r8169"}, d / "fw");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("module bnx2 requires firmware bnx2/rv2p.fw, which is not "
-                                     "in " + d / "fw" + " (package firmware-bnx2 was to ship it)"),
+                                     "in " +
+                                     d / "fw" + " (package firmware-bnx2 was to ship it)"),
             std::string::npos)
       << r.error().message();
   d.write("fw/bnx2/rv2p.fw", "x");
@@ -146,8 +152,7 @@ TEST(Policy, ErrorsNameTheLine) {
   auto doc2 = TomlDoc::parse("[target.t]\ndisk = [\"1af4\"]\n", "policy.toml");
   auto p2 = parse_policy(*doc2);
   ASSERT_FALSE(p2);
-  EXPECT_NE(p2.error().message().find("policy.toml:2:9: disk must be a PCI id"),
-            std::string::npos)
+  EXPECT_NE(p2.error().message().find("policy.toml:2:9: disk must be a PCI id"), std::string::npos)
       << p2.error().message();
 }
 

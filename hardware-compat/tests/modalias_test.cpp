@@ -6,7 +6,10 @@
 using namespace keel::hwcompat;
 
 TEST(Modalias, PciStringHasTheKernelsShape) {
-  PciId id{.vendor = 0x1af4, .device = 0x1001, .subvendor = 0x1af4, .subdevice = 2,
+  PciId id{.vendor = 0x1af4,
+           .device = 0x1001,
+           .subvendor = 0x1af4,
+           .subdevice = 2,
            .class_code = 0x010000};
   EXPECT_EQ(pci_modalias(id), "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00");
   id.subvendor = id.subdevice = 0;
@@ -31,7 +34,10 @@ TEST(Modalias, HexDigitsIgnoreCase) {
 
 TEST(Modalias, SubsystemPatternsNeedAKnownSubsystem) {
   std::string pattern = "pci:v000014E4d000016A8sv0000103Csd00003101bc*sc*i*";
-  PciId known{.vendor = 0x14e4, .device = 0x16a8, .subvendor = 0x103c, .subdevice = 0x3101,
+  PciId known{.vendor = 0x14e4,
+              .device = 0x16a8,
+              .subvendor = 0x103c,
+              .subdevice = 0x3101,
               .class_code = 0x020000};
   EXPECT_TRUE(alias_matches(pattern, pci_modalias(known)));
   PciId other = known;

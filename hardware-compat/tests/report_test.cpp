@@ -92,7 +92,8 @@ TEST(Report, ImageWithoutTheRootDiskDriverIsFatal) {
   auto facts = load_lockfile(kDir + "/facts/cloud.lock");
   auto policy = load_policy(kDir + "/policy.toml");
   ASSERT_TRUE(facts && policy);
-  auto spec = load_hardware_spec(std::string(KEEL_SOURCE_DIR) + "/images/tests/no-root-driver.toml");
+  auto spec =
+      load_hardware_spec(std::string(KEEL_SOURCE_DIR) + "/images/tests/no-root-driver.toml");
   ASSERT_TRUE(spec) << spec.error().message();
   ReportInput in{*facts, *policy, &*spec, "/nonexistent"};
   auto devs = lspci("qemu-q35.lspci-n");

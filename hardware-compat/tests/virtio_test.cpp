@@ -35,7 +35,7 @@ TEST(VirtioTwoHop, DeviceIdsFollowTheSpec) {
 
 TEST(VirtioTwoHop, LegacyAndModernIdsReachTheSameDriver) {
   Facts f = virtio_facts();
-  for (uint16_t dev : {0x1001, 0x1042}) {
+  for (uint16_t dev : {uint16_t{0x1001}, uint16_t{0x1042}}) {
     auto chains = resolve_pci(f, {.vendor = 0x1af4, .device = dev, .class_known = 0});
     ASSERT_EQ(chains.size(), 1u) << dev;
     EXPECT_EQ(chain_text(chains[0]), "virtio_pci>virtio_blk");
@@ -49,8 +49,8 @@ TEST(VirtioTwoHop, LegacyAndModernIdsReachTheSameDriver) {
 TEST(VirtioTwoHop, SysfsSubsystemIdWinsForTransitionalDevices) {
   // A transitional 1af4:1000 whose subsystem says block (as sysfs would show).
   Facts f = virtio_facts();
-  auto chains = resolve_pci(
-      f, {.vendor = 0x1af4, .device = 0x1000, .subvendor = 0x1af4, .subdevice = 2});
+  auto chains =
+      resolve_pci(f, {.vendor = 0x1af4, .device = 0x1000, .subvendor = 0x1af4, .subdevice = 2});
   ASSERT_EQ(chains.size(), 1u);
   EXPECT_EQ(chain_text(chains[0]), "virtio_pci>virtio_blk");
 }
