@@ -1,37 +1,17 @@
 // keel-hwcompat: Keel's hardware compatibility matrix (hardware-compat/README.md).
-//   facts   generate the facts lockfile from a kernel's modules directory
-//   report  check this machine (/sys) or lspci output against the matrix
-//   matrix  export the matrix as Markdown or HTML
+//   facts     generate the facts lockfile from a kernel's modules directory
+//   report    check this machine (/sys) or lspci output against the matrix
+//   matrix    export the matrix as Markdown or HTML
+//   firmware  the firmware an image's drivers request, and whether it is there
 #include <fmt/format.h>
 
-#include <map>
 #include <string>
-#include <vector>
 
-#include "keel/common/sys.hpp"
-#include "keel/hwcompat/report.hpp"
+#include "cli.hpp"
 
-using namespace keel::hwcompat;
+using namespace keel::hwcompat::cli;
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: keel-hwcompat facts --modules-dir DIR --flavour NAME [-o FILE]\n"
-    "                           [--pci-ids FILE] [--usb-ids FILE] [--builtin-aliases FILE]\n"
-    "       keel-hwcompat report [--sys DIR | --lspci FILE] [--facts FILE] [--policy FILE]\n"
-    "                           [--image FILE | --no-image] [--firmware-dir DIR] [--json]\n"
-    "                           [--allow VVVV:DDDD...]\n"
-    "       keel-hwcompat matrix --facts FILE [--facts FILE...] [--policy FILE]\n"
-    "                           [--format md|html] [--min-tier TIER]\n";
-constexpr const char* kShare = "/usr/share/keel/hwcompat";
-
-struct Args {
-  std::map<std::string, std::vector<std::string>> opts;
-  std::string get(const std::string& k, std::string dflt = {}) const {
-    auto it = opts.find(k);
-    return it == opts.end() ? dflt : it->second.back();
-  }
-};
 
 bool parse(int argc, char** argv, Args& a) {
   for (int i = 2; i < argc; ++i) {
@@ -47,84 +27,6 @@ bool parse(int argc, char** argv, Args& a) {
   return true;
 }
 
-int report_error(const keel::Error& e) {
-  fmt::print(stderr, "error keel-hwcompat: {}\n", e.message());
-  return 2;
-}
-
-int cmd_facts(const Args& a) {
-  std::string dir = a.get("--modules-dir"), flavour = a.get("--flavour");
-  if (dir.empty() || flavour.empty()) return fmt::print(stderr, "{}", kUsage), 2;
-  auto pci = IdsDb::load_file(a.get("--pci-ids", "/usr/share/misc/pci.ids"));
-  auto usb = IdsDb::load_file(a.get("--usb-ids", "/usr/share/misc/usb.ids"));
-  if (!pci) return report_error(pci.error());
-  if (!usb) return report_error(usb.error());
-  FactsInput in{dir, flavour,
-                a.get("--builtin-aliases", KEEL_SOURCE_DIR "/hardware-compat/builtin-aliases"),
-                &*pci, &*usb};
-  auto facts = generate_facts(in);
-  if (!facts) return report_error(facts.error());
-  std::string text = write_lockfile(*facts);
-  std::string out = a.get("-o");
-  if (out.empty()) return fmt::print("{}", text), 0;
-  if (auto w = keel::sys::write_file_atomic(out, text); !w) return report_error(w.error());
-  fmt::print("{}: kernel {}: {} modules, {} aliases, {} rows, {} firmware files\n", out,
-             facts->kernel, facts->modules.size(), facts->aliases.size(), facts->entries.size(),
-             facts->firmware_count());
-  return 0;
-}
-
-int cmd_report(const Args& a) {
-  auto facts = load_lockfile(a.get("--facts", std::string(kShare) + "/facts.lock"));
-  if (!facts) return report_error(facts.error());
-  auto policy = load_policy(a.get("--policy", std::string(kShare) + "/policy.toml"));
-  if (!policy) return report_error(policy.error());
-  std::optional<HardwareSpec> spec;
-  std::string image = a.get("--image", std::string(kShare) + "/image.toml");
-  if (!a.opts.contains("--no-image") && (a.opts.contains("--image") || keel::sys::exists(image))) {
-    auto s = load_hardware_spec(image);
-    if (!s) return report_error(s.error());
-    spec = *s;
-  }
-  keel::Result<std::vector<HostDevice>> devs = std::vector<HostDevice>{};
-  if (a.opts.contains("--lspci")) {
-    auto text = keel::sys::read_file(a.get("--lspci"));
-    if (!text) return report_error(text.error());
-    devs = parse_lspci(*text, a.get("--lspci"));
-  } else {
-    devs = read_sysfs(a.get("--sys", "/sys"));
-  }
-  if (!devs) return report_error(devs.error());
-  ReportInput in{*facts, *policy, spec ? &*spec : nullptr,
-                 a.get("--firmware-dir", "/lib/firmware")};
-  if (auto it = a.opts.find("--allow"); it != a.opts.end()) in.allow = it->second;
-  auto report = build_report(in, *devs);
-  fmt::print("{}", a.opts.contains("--json") ? report_json(report) : report_text(report));
-  for (const auto& r : report)
-    if (r.fatal) return 1;
-  return 0;
-}
-
-int cmd_matrix(const Args& a) {
-  auto it = a.opts.find("--facts");
-  if (it == a.opts.end()) return fmt::print(stderr, "{}", kUsage), 2;
-  std::vector<Facts> facts;
-  for (const auto& path : it->second) {
-    auto f = load_lockfile(path);
-    if (!f) return report_error(f.error());
-    facts.push_back(std::move(*f));
-  }
-  auto policy = load_policy(a.get("--policy", std::string(kShare) + "/policy.toml"));
-  if (!policy) return report_error(policy.error());
-  std::string format = a.get("--format", "md");
-  auto min = parse_tier(a.get("--min-tier", "unsupported"));
-  if ((format != "md" && format != "html") || !min) return fmt::print(stderr, "{}", kUsage), 2;
-  fmt::print("{}",
-             export_matrix(facts, *policy,
-                           format == "md" ? MatrixFormat::markdown : MatrixFormat::html, *min));
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +36,7 @@ int main(int argc, char** argv) {
   if (cmd == "facts") return cmd_facts(a);
   if (cmd == "report") return cmd_report(a);
   if (cmd == "matrix") return cmd_matrix(a);
+  if (cmd == "firmware") return cmd_firmware(a);
   fmt::print(stderr, "{}", kUsage);
   return 2;
 }
