@@ -221,4 +221,21 @@ Result<std::vector<FirmwareFile>> select_firmware(const Facts& facts, const Poli
   return out;
 }
 
+std::vector<std::string> initramfs_firmware(const std::vector<FirmwareFile>& firmware,
+                                            const std::vector<std::string>& initramfs_modules,
+                                            const std::string& firmware_dir) {
+  std::vector<std::string> out;
+  for (const auto& f : firmware) {
+    if (!f.present || !contains(initramfs_modules, f.module)) continue;
+    for (const char* ext : {"", ".xz", ".zst"})  // the kernel's FW_LOADER_COMPRESS suffixes
+      if (fs::is_regular_file(fs::path(firmware_dir) / (f.file + ext))) {
+        out.push_back(f.file + ext);
+        break;
+      }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace keel::hwcompat

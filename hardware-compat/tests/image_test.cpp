@@ -142,6 +142,21 @@ TEST(Firmware, RequiredMissingFailsOptionalMissingIsNoted) {
   }
 }
 
+TEST(Firmware, InitramfsGetsOnlyTheBootDriversFilesAsFoundOnDisk) {
+  TempDir d;
+  auto f = facts();
+  auto p = policy();
+  d.write("fw/bnx2/mips.fw", "x");
+  d.write("fw/bnx2/rv2p.fw.xz", "x");  // compressed: the initramfs takes the .xz
+  d.write("fw/rtl_nic/rtl8168g-2.fw", "x");
+  auto fw = select_firmware(f, p, {"bnx2", "r8169"}, d / "fw");
+  ASSERT_TRUE(fw) << fw.error().message();
+  // bnx2 is a boot NIC here, r8169 is not; bnx2/opt.fw is missing.
+  EXPECT_EQ(initramfs_firmware(*fw, {"bnx2", "sd_mod"}, d / "fw"),
+            (std::vector<std::string>{"bnx2/mips.fw", "bnx2/rv2p.fw.xz"}));
+  EXPECT_TRUE(initramfs_firmware(*fw, {"virtio_blk"}, d / "fw").empty());
+}
+
 TEST(Policy, ErrorsNameTheLine) {
   auto doc = TomlDoc::parse("[module.x]\ntier = \"gold\"\n", "policy.toml");
   ASSERT_TRUE(doc);

@@ -37,9 +37,10 @@ struct Run {
   ImageDef def;
   std::string rootfs, sysroot, log, kver;
   std::vector<std::string> debs;
-  std::vector<std::string> firmware_packages;  // from the hardware matrix
-  std::vector<std::string> initramfs_modules;  // [hardware]'s drivers + [kernel] initramfs_modules
-  std::string facts_text;                      // the kernel's hardware facts, for the image
+  std::vector<std::string> firmware_packages;   // from the hardware matrix
+  std::vector<std::string> initramfs_modules;   // [hardware]'s drivers + [kernel] initramfs_modules
+  std::vector<std::string> initramfs_firmware;  // the firmware those drivers request
+  std::string facts_text;                       // the kernel's hardware facts, for the image
 };
 
 void warn(const Run& r, const std::string& what) {
@@ -92,6 +93,7 @@ Result<void> shape_tree(Run& r) {
     r.initramfs_modules.insert(r.initramfs_modules.begin(), plan.initramfs.begin(),
                                plan.initramfs.end());
     r.facts_text = std::move(plan.facts_text);
+    r.initramfs_firmware = std::move(plan.initramfs_firmware);
   }
   auto keep = TRY_CTX(module_closure(moddir, wanted), r.def.path + ": [kernel] modules");
   return prune_modules(r.rootfs, r.kver, keep);
@@ -144,7 +146,8 @@ Result<void> build_images(Run& r) {
 }
 
 Result<void> build_initramfs(Run& r) {
-  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.initramfs_modules};
+  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.initramfs_modules,
+                    r.initramfs_firmware};
   std::string out = r.rootfs + "/usr/lib/modules/" + r.kver + "/initramfs.img";
   return write_initramfs(in, out);
 }

@@ -96,6 +96,8 @@ Result<HardwarePlan> plan_hardware(const ImageDef& def, const std::string& dir,
   TRY(prune_firmware(rootfs, sel.firmware_packages, firmware, debs, cache));
   plan.modules = sel.modules;
   plan.initramfs = sel.initramfs;
+  plan.initramfs_firmware =
+      initramfs_firmware(firmware, sel.initramfs, rootfs + "/usr/lib/firmware");
   return plan;
 }
 

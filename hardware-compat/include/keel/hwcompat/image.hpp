@@ -68,4 +68,11 @@ Result<std::vector<FirmwareFile>> select_firmware(const Facts& facts, const Poli
                                                   const std::vector<std::string>& modules,
                                                   const std::string& firmware_dir);
 
+// The firmware the initramfs must carry: files present in `firmware_dir` that the
+// initramfs drivers request (they probe there, before the real root is mounted).
+// Names are as found on disk, with a ".xz"/".zst" suffix where compressed.
+std::vector<std::string> initramfs_firmware(const std::vector<FirmwareFile>& firmware,
+                                            const std::vector<std::string>& initramfs_modules,
+                                            const std::string& firmware_dir);
+
 }  // namespace keel::hwcompat

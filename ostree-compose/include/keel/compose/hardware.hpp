@@ -22,9 +22,10 @@ Result<std::vector<std::string>> check_hardware_early(const hwcompat::HardwareSp
                                                       const std::string& hwcompat_dir);
 
 struct HardwarePlan {
-  std::vector<std::string> modules;    // kept in the image (dependencies added later)
-  std::vector<std::string> initramfs;  // loaded in the initramfs
-  std::string facts_text;              // the lockfile of the kernel in the tree
+  std::vector<std::string> modules;             // kept in the image (dependencies added later)
+  std::vector<std::string> initramfs;           // loaded in the initramfs
+  std::vector<std::string> initramfs_firmware;  // their firmware, under usr/lib/firmware
+  std::string facts_text;                       // the lockfile of the kernel in the tree
 };
 
 // With the kernel in the tree: generates its facts (warning if they differ from
