@@ -19,6 +19,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
     "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
+    "                    [--hwcompat DIR]\n"
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
@@ -36,9 +37,10 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   if (argc < 3 || std::string(argv[1]) != "build") return false;
   o.definition = argv[2];
   std::map<std::string, std::string*> flags = {
-      {"--out", &o.out_dir},    {"--repo", &o.repo},         {"--cache", &o.cache_dir},
-      {"--work", &o.work_dir},  {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
-      {"--flavour", &o.flavour}};
+      {"--out", &o.out_dir},       {"--repo", &o.repo},
+      {"--cache", &o.cache_dir},   {"--work", &o.work_dir},
+      {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
+      {"--flavour", &o.flavour},   {"--hwcompat", &o.hwcompat_dir}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
@@ -56,6 +58,7 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   dflt(o.work_dir, "build/work/" + name);
   dflt(o.binaries, fs::read_symlink("/proc/self/exe").parent_path().string());
   dflt(o.flavours_dir, std::string(KEEL_SOURCE_DIR) + "/kernel/flavours");
+  dflt(o.hwcompat_dir, std::string(KEEL_SOURCE_DIR) + "/hardware-compat");
   for (std::string* p : {&o.out_dir, &o.repo, &o.cache_dir, &o.work_dir, &o.binaries})
     *p = fs::absolute(*p).lexically_normal().string();
   return true;
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
                      "OSTree deployment); try: sudo make image");
     return 1;
   }
+  opts.warn = [](const std::string& w) { keel::log::warn("keel-compose", "{}", w); };
   double start = now(), step_start = start;
   auto progress = [&](int step, int total, const std::string& what) {
     if (step > 1) fmt::print("      done in {:.1f} s\n", now() - step_start);

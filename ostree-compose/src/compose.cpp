@@ -11,6 +11,7 @@
 #include "keel/compose/container_images.hpp"
 #include "keel/compose/disk.hpp"
 #include "keel/compose/elf_deps.hpp"
+#include "keel/compose/hardware.hpp"
 #include "keel/compose/image_def.hpp"
 #include "keel/compose/initramfs_tree.hpp"
 #include "keel/compose/modules.hpp"
@@ -36,7 +37,15 @@ struct Run {
   ImageDef def;
   std::string rootfs, sysroot, log, kver;
   std::vector<std::string> debs;
+  std::vector<std::string> firmware_packages;   // from the hardware matrix
+  std::vector<std::string> initramfs_modules;   // [hardware]'s drivers + [kernel] initramfs_modules
+  std::vector<std::string> initramfs_firmware;  // the firmware those drivers request
+  std::string facts_text;                       // the kernel's hardware facts, for the image
 };
+
+void warn(const Run& r, const std::string& what) {
+  if (r.opts.warn) r.opts.warn(fmt::format("{}: {}", r.def.path, what));
+}
 
 uint64_t build_time() {
   // Reproducible builds: honour SOURCE_DATE_EPOCH when the caller sets it.
@@ -48,6 +57,10 @@ Result<void> install_os_packages(Run& r) {
   PackageRequest req{r.def.suite, r.def.mirror, r.def.packages, r.def.excludes};
   req.include.push_back(
       {r.def.kernel_package, r.def.path + " (kernel flavour " + r.def.kernel_flavour + ")"});
+  for (const auto& p : r.firmware_packages)
+    req.include.push_back({p, r.opts.hwcompat_dir + "/policy.toml (firmware_package)"});
+  // Debian 12 moved firmware to its own component (non-free-firmware).
+  if (!r.firmware_packages.empty()) req.components.push_back("non-free-firmware");
   r.debs = TRY(install_packages(req, r.rootfs, r.opts.cache_dir, r.log));
   return {};
 }
@@ -72,6 +85,16 @@ Result<void> shape_tree(Run& r) {
   TRY(check_kernel_config(r, moddir + "/config"));
   std::vector<std::string> wanted = r.def.initramfs_modules;
   wanted.insert(wanted.end(), r.def.modules.begin(), r.def.modules.end());
+  r.initramfs_modules = r.def.initramfs_modules;
+  if (r.def.hardware) {
+    auto plan = TRY(plan_hardware(r.def, r.opts.hwcompat_dir, r.rootfs, r.kver, r.debs,
+                                  r.opts.cache_dir, [&](const std::string& w) { warn(r, w); }));
+    wanted.insert(wanted.end(), plan.modules.begin(), plan.modules.end());
+    r.initramfs_modules.insert(r.initramfs_modules.begin(), plan.initramfs.begin(),
+                               plan.initramfs.end());
+    r.facts_text = std::move(plan.facts_text);
+    r.initramfs_firmware = std::move(plan.initramfs_firmware);
+  }
   auto keep = TRY_CTX(module_closure(moddir, wanted),
                       fmt::format("{}: [kernel] modules, kernel flavour {} (a module only some "
                                   "flavours have goes in [kernel.flavour_modules.<flavour>])",
@@ -98,7 +121,7 @@ Result<void> install_selinux_policy(Run& r) {
 }
 
 Result<void> install_keel(Run& r) {
-  for (const char* bin : {"keel-init", "keel-runtime", "keelctl"}) {
+  for (const char* bin : {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat"}) {
     std::string src = r.opts.binaries + "/" + bin;
     if (!fs::exists(src))
       return fail_msg(
@@ -111,6 +134,7 @@ Result<void> install_keel(Run& r) {
     TRY_CTX(library_closure(r.rootfs, dst), r.def.path);
   }
   TRY(install_selinux_policy(r));
+  if (r.def.hardware) TRY(install_matrix(r.def, r.opts.hwcompat_dir, r.rootfs, r.facts_text));
   for (const auto& c : r.def.container_defs)
     TRY(install_file(c, r.rootfs + "/usr/lib/keel/containers/" + fs::path(c).filename().string(),
                      0644));
@@ -126,7 +150,8 @@ Result<void> build_images(Run& r) {
 }
 
 Result<void> build_initramfs(Run& r) {
-  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.def.initramfs_modules};
+  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.initramfs_modules,
+                    r.initramfs_firmware};
   std::string out = r.rootfs + "/usr/lib/modules/" + r.kver + "/initramfs.img";
   return write_initramfs(in, out);
 }
@@ -206,6 +231,8 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   auto next = [&](const std::string& what) { progress(++step, kSteps, what); };
   next("Reading the image definition");
   r.def = TRY(load_image_def(r.opts.definition, r.opts.flavours_dir, r.opts.flavour));
+  if (r.def.hardware)
+    r.firmware_packages = TRY(check_hardware_early(*r.def.hardware, r.opts.hwcompat_dir));
   next("Installing Debian packages (mmdebstrap, log: " + r.log + ")");
   TRY(install_os_packages(r));
   next("Placing the kernel and selecting modules");

@@ -123,6 +123,20 @@ Result<void> parse_kernel(const TomlDoc& doc, ImageDef& def, const std::string& 
   return parse_flavour(def, flavours_dir, doc, *k, !flavour.empty());
 }
 
+// [hardware.flavour_targets]: hwcompat::parse_hardware adds the list of the flavour in
+// use; every key must name a flavour, or its targets would silently never apply.
+Result<void> check_flavour_targets(const TomlDoc& doc, const std::string& flavours_dir) {
+  const toml::table* hw = TRY(doc.get_table(doc.root(), "hardware"));
+  const toml::table* per = hw ? TRY(doc.get_table(*hw, "flavour_targets")) : nullptr;
+  if (!per) return {};
+  for (const auto& [key, node] : *per)
+    if (!fs::exists(fmt::format("{}/{}.toml", flavours_dir, key.str())))
+      return fail(doc.error_at(&node, fmt::format("[hardware.flavour_targets]: there is no "
+                                                  "kernel flavour '{}' (see kernel/flavours/)",
+                                                  key.str())));
+  return {};
+}
+
 Result<void> parse_packages(const TomlDoc& doc, ImageDef& def) {
   const toml::table* p = TRY(doc.get_table(doc.root(), "packages"));
   if (!p) return fail(doc.error_at(nullptr, "missing [packages] table (add include = [...])"));
@@ -225,13 +239,15 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   auto doc = TRY(TomlDoc::load_file(path));
   TRY(doc.reject_unknown_keys(
       doc.root(), "the image definition",
-      {"os", "kernel", "packages", "images", "containers", "disk", "host"}));
+      {"os", "kernel", "packages", "images", "containers", "disk", "host", "hardware"}));
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
   if (!flavour.empty()) def.variant += "-" + flavour;
   TRY(parse_os(doc, def));
   TRY(parse_kernel(doc, def, flavours_dir, flavour));
+  def.hardware = TRY(hwcompat::parse_hardware(doc, def.kernel_flavour));
+  TRY(check_flavour_targets(doc, flavours_dir));
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
   TRY(parse_host(doc, def));

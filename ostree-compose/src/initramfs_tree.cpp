@@ -49,6 +49,10 @@ Result<std::vector<CpioEntry>> initramfs_entries(const InitramfsInput& in) {
     list += m + "\n";
   }
   files.push_back({Kind::text, "etc/keel/initramfs-modules", list, 0644});
+  // A driver probing in the initramfs asks for its firmware there (lib -> usr/lib).
+  for (const auto& f : in.firmware)
+    files.push_back(
+        {Kind::file, "usr/lib/firmware/" + f, in.rootfs + "/usr/lib/firmware/" + f, 0644});
   files.push_back({Kind::text, "etc/initrd-release", initrd_release(), 0644});
 
   std::set<std::string> dirs = {"dev", "proc",    "sys",     "run",      "sysroot",

@@ -24,8 +24,11 @@ std::vector<std::string> mmdebstrap_argv(const PackageRequest& req, const std::s
                                          const std::string& cache, const std::string& manifest) {
   std::string include;
   for (const auto& p : req.include) include += (include.empty() ? "" : ",") + p.value;
+  std::string components;
+  for (const auto& c : req.components) components += (components.empty() ? "" : ",") + c;
   std::vector<std::string> argv = {
       "mmdebstrap", "--variant=extract", "--mode=root", "--include=" + include,
+      "--components=" + components,
       // Docs, man pages and translations are dead weight on a host nobody logs into;
       // copyright files stay for license compliance.
       "--dpkgopt=path-exclude=/usr/share/doc/*",

@@ -18,6 +18,8 @@ struct ComposeOptions {
   std::string binaries;      // directory holding keel-init and keel-runtime
   std::string flavours_dir;  // kernel/flavours
   std::string flavour;       // if set, replaces [kernel] flavour; variant "<name>-<flavour>"
+  std::string hwcompat_dir;  // hardware-compat: policy.toml and facts/<flavour>.lock
+  std::function<void(const std::string&)> warn;  // warnings (the compose goes on)
 };
 
 struct ComposeResult {

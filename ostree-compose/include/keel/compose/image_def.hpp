@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "keel/common/error.hpp"
+#include "keel/hwcompat/image.hpp"
 
 namespace keel::compose {
 
@@ -41,6 +44,9 @@ struct ImageDef {
   std::vector<std::string> initramfs_modules;
   std::vector<std::string> modules;
   bool all_modules = false;  // modules = ["*"]: the image keeps every module of the kernel
+  // [hardware]: modules, initramfs drivers and firmware chosen from the hardware
+  // matrix (hardware-compat/); the lists above are added on top of it.
+  std::optional<hwcompat::HardwareSpec> hardware;
 
   std::string suite = "bookworm";
   std::string mirror;  // empty: mmdebstrap's default

@@ -12,8 +12,9 @@ namespace keel::compose {
 struct InitramfsInput {
   std::string rootfs;  // the composed tree: libraries and modules come from here
   std::string kver;
-  std::string init_binary;           // keel-init
-  std::vector<std::string> modules;  // names or aliases to load at boot
+  std::string init_binary;            // keel-init
+  std::vector<std::string> modules;   // names or aliases to load at boot
+  std::vector<std::string> firmware;  // files under usr/lib/firmware those modules request
 };
 
 // The entries in archive order (parents first). Exposed for tests.

@@ -15,6 +15,9 @@ struct PackageRequest {
   std::string mirror;
   std::vector<Located> include;
   std::vector<Located> exclude;
+  // Debian archive components; "non-free-firmware" is added when the hardware
+  // matrix asks for a firmware package.
+  std::vector<std::string> components = {"main"};
 };
 
 // Installs `req.include` and their dependencies into `rootfs` (which must not
