@@ -75,6 +75,9 @@ int cmd_report(const Args& a) {
   if (!devs) return report_error(devs.error());
   ReportInput in{*facts, *policy, spec ? &*spec : nullptr,
                  a.get("--firmware-dir", "/lib/firmware")};
+  if (!a.opts.contains("--lspci"))
+    if (auto root = root_block_device(a.get("--sys", "/sys")))
+      in.root_known = mark_root_controller(*devs, *root);
   if (auto it = a.opts.find("--allow"); it != a.opts.end()) in.allow = it->second;
   auto report = build_report(in, *devs);
   fmt::print("{}", a.opts.contains("--json") ? report_json(report) : report_text(report));

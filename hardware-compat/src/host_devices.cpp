@@ -1,6 +1,8 @@
 // Reading a machine's PCI devices: a live /sys, or lspci output from a machine
 // that does not run Keel (pciutils' lspci(8): -n numeric, -nnmm machine-readable).
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <charconv>
 #include <filesystem>
@@ -56,6 +58,26 @@ Result<std::vector<HostDevice>> read_sysfs(const std::string& sys_root) {
   if (ec) return fail(Error::from_errno("reading " + dir.string(), ec.value()));
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.slot < b.slot; });
   return out;
+}
+
+std::optional<std::string> root_block_device(const std::string& sys_root) {
+  struct stat st {};
+  if (::stat("/", &st) < 0 || major(st.st_dev) == 0) return std::nullopt;  // tmpfs, overlay
+  fs::path link =
+      fs::path(sys_root) / fmt::format("dev/block/{}:{}", major(st.st_dev), minor(st.st_dev));
+  std::error_code ec;
+  fs::path real = fs::canonical(link, ec);
+  if (ec) return std::nullopt;
+  return real.string();
+}
+
+bool mark_root_controller(std::vector<HostDevice>& devs, const std::string& root_path) {
+  bool any = false;
+  for (auto& d : devs) {
+    d.holds_root = root_path.find("/" + d.slot + "/") != std::string::npos;
+    any = any || d.holds_root;
+  }
+  return any;
 }
 
 namespace {

@@ -88,8 +88,14 @@ DeviceReport report_device(const ReportInput& in, const HostDevice& dev) {
   }
   std::string pci = fmt::format("{:04x}:{:04x}", dev.id.vendor, dev.id.device);
   bool allowed = std::find(in.allow.begin(), in.allow.end(), pci) != in.allow.end();
-  r.fatal = !r.supported && r.role != "other" && !allowed;
+  // A NIC is always boot-critical; a storage controller is, unless live sysfs showed
+  // that the root disk hangs off another one.
+  bool boot_critical =
+      r.role == "nic" || (r.role == "storage" && (!in.root_known || dev.holds_root));
+  r.fatal = !r.supported && boot_critical && !allowed;
   if (allowed && !r.supported) r.reason += " (allowed: --allow " + pci + ")";
+  if (!r.supported && r.role == "storage" && !boot_critical)
+    r.reason += " (not the root disk's controller: a warning)";
   return r;
 }
 
@@ -113,7 +119,8 @@ std::string report_text(const std::vector<DeviceReport>& rs) {
                                       : (r.fatal ? "FATAL unsupported" : "unsupported");
     out += fmt::format("{:<13} {:04x}:{:04x} {:<7} {:<18} {}{}\n", r.dev.slot, r.dev.id.vendor,
                        r.dev.id.device, r.role, verdict, r.name.empty() ? "?" : r.name,
-                       r.dev.driver.empty() ? "" : fmt::format(" [bound: {}]", r.dev.driver));
+                       (r.dev.driver.empty() ? "" : fmt::format(" [bound: {}]", r.dev.driver)) +
+                           (r.dev.holds_root ? " [root disk]" : ""));
     if (r.supported)
       out += fmt::format("{:13} module {}; firmware: {}\n", "", r.chain, fw);
     else

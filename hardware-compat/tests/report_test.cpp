@@ -88,6 +88,29 @@ TEST(Report, CloudKernelOnQemu) {
   EXPECT_FALSE(bridge.fatal);  // not a disk controller or NIC: a warning
 }
 
+TEST(Report, OnlyTheRootDiskControllerIsBootCritical) {
+  auto facts = load_lockfile(kDir + "/facts/cloud.lock");
+  auto policy = load_policy(kDir + "/policy.toml");
+  ASSERT_TRUE(facts && policy);
+  auto devs = read_sysfs(kDir + "/tests/fixtures/sys");
+  ASSERT_TRUE(devs);
+  // The root filesystem on virtio-blk at 00:03.0, as /sys/dev/block/MAJ:MIN resolves.
+  EXPECT_TRUE(
+      mark_root_controller(*devs, "/sys/devices/pci0000:00/0000:00:03.0/virtio1/block/vda/vda2"));
+  EXPECT_TRUE(slot(*devs, "0000:00:03.0").holds_root);
+  EXPECT_FALSE(slot(*devs, "0000:00:1f.2").holds_root);
+  ReportInput in{*facts, *policy, nullptr, "/nonexistent"};
+  in.root_known = true;
+  auto ahci = report_device(in, slot(*devs, "0000:00:1f.2"));
+  EXPECT_FALSE(ahci.supported);
+  EXPECT_FALSE(ahci.fatal) << "q35's AHCI holds no disk here";
+  EXPECT_NE(ahci.reason.find("not the root disk's controller"), std::string::npos);
+  EXPECT_NE(report_text({report_device(in, slot(*devs, "0000:00:03.0"))}).find("[root disk]"),
+            std::string::npos);
+  // A root on a path with no PCI function of the list marks none.
+  EXPECT_FALSE(mark_root_controller(*devs, "/sys/devices/virtual/block/loop0"));
+}
+
 TEST(Report, ImageWithoutTheRootDiskDriverIsFatal) {
   auto facts = load_lockfile(kDir + "/facts/cloud.lock");
   auto policy = load_policy(kDir + "/policy.toml");

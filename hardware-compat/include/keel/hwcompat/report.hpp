@@ -15,11 +15,18 @@ namespace keel::hwcompat {
 struct HostDevice {
   std::string slot;  // 0000:00:02.0
   PciId id;
-  std::string driver;  // bound driver (sysfs only)
+  std::string driver;       // bound driver (sysfs only)
+  bool holds_root = false;  // the root filesystem's disk hangs off it (sysfs only)
 };
 
 // <sys>/bus/pci/devices/*: vendor, device, subsystem_*, class and the driver link.
 Result<std::vector<HostDevice>> read_sysfs(const std::string& sys_root);
+// The sysfs path of the block device holding "/" (<sys>/dev/block/MAJ:MIN resolved,
+// e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio1/block/vda/vda2), if there is one.
+std::optional<std::string> root_block_device(const std::string& sys_root);
+// Marks the PCI functions on `root_path` (the controller and any bridges above it) as
+// holding the root disk. Returns whether any did.
+bool mark_root_controller(std::vector<HostDevice>& devs, const std::string& root_path);
 // `lspci -n` ("00:02.0 0100: 1af4:1001 (rev 01)") or `lspci -nnmm` output.
 Result<std::vector<HostDevice>> parse_lspci(std::string_view text, const std::string& path);
 
@@ -48,6 +55,9 @@ struct ReportInput {
   // Devices ("vvvv:dddd") whose being unsupported is not fatal: a controller the
   // machine has but does not boot from (q35's ICH9 AHCI under the cloud kernel).
   std::vector<std::string> allow;
+  // Live sysfs told which controller holds the root disk: then only that one is a
+  // boot disk controller, and other unsupported storage controllers are warnings.
+  bool root_known = false;
 };
 
 DeviceReport report_device(const ReportInput& in, const HostDevice& dev);
