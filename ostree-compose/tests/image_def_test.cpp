@@ -1,9 +1,11 @@
 #include "keel/compose/image_def.hpp"
+#include "keel/common/sys.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
+#include "keel/common/sys.hpp"
 #include "keel/testing/temp_dir.hpp"
 
 using keel::testing::TempDir;
@@ -123,9 +125,12 @@ TEST(ImageDef, OneDefinitionComposesWithEitherFlavour) {
   auto has = [](const std::vector<std::string>& v, const std::string& m) {
     return std::find(v.begin(), v.end(), m) != v.end();
   };
-  EXPECT_TRUE(has(cloud->initramfs_modules, "virtio_scsi"));
-  EXPECT_FALSE(has(cloud->initramfs_modules, "ahci"));  // the cloud kernel has no AHCI
-  EXPECT_FALSE(has(cloud->modules, "e1000e"));
+  // Drivers come from [hardware]; the generic-only target (AHCI, e1000e) and the
+  // generic-only modules (ext4) apply only with the generic flavour.
+  ASSERT_TRUE(cloud->hardware);
+  EXPECT_EQ(cloud->hardware->targets, std::vector<std::string>{"qemu"});
+  EXPECT_FALSE(has(cloud->initramfs_modules, "ext4"));  // built into the cloud kernel
+  EXPECT_TRUE(has(cloud->modules, "overlay"));
 
   auto generic = load_image_def(path, kFlavours, "generic");
   ASSERT_TRUE(generic) << generic.error().message();
@@ -133,15 +138,29 @@ TEST(ImageDef, OneDefinitionComposesWithEitherFlavour) {
   EXPECT_EQ(generic->branch(), "keel/x86_64/hwmatrix-generic");
   EXPECT_EQ(generic->kernel_flavour, "generic");
   EXPECT_EQ(generic->kernel_package, "linux-image-amd64");
-  EXPECT_TRUE(has(generic->initramfs_modules, "virtio_scsi"));  // [kernel]'s lists stay
-  EXPECT_TRUE(has(generic->initramfs_modules, "ahci"));
+  ASSERT_TRUE(generic->hardware);
+  EXPECT_EQ(generic->hardware->targets, (std::vector<std::string>{"qemu", "qemu-generic"}));
   EXPECT_TRUE(has(generic->initramfs_modules, "ext4"));
-  EXPECT_TRUE(has(generic->modules, "e1000e"));
+  EXPECT_TRUE(has(generic->modules, "overlay"));  // [kernel]'s lists stay
   EXPECT_FALSE(generic->all_modules);
 
   auto same = load_image_def(path, kFlavours, "cloud");  // explicit: its own branch too
   ASSERT_TRUE(same) << same.error().message();
   EXPECT_EQ(same->branch(), "keel/x86_64/hwmatrix-cloud");
+}
+
+TEST(ImageDef, FlavourTargetsMustNameAFlavour) {
+  std::string path = std::string(KEEL_SOURCE_DIR) + "/images/hwmatrix.toml";
+  auto text = keel::sys::read_file(path);
+  ASSERT_TRUE(text);
+  std::string bad = *text;
+  bad.replace(bad.find("generic = [\"qemu-generic\"]"), 7, "potato ");
+  std::string tmp = ::testing::TempDir() + "flavour-targets.toml";
+  ASSERT_TRUE(keel::sys::write_file_atomic(tmp, bad));
+  auto r = load_image_def(tmp, kFlavours);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("there is no kernel flavour 'potato'"), std::string::npos)
+      << r.error().message();
 }
 
 TEST(ImageDef, BadFlavourOverrideIsExplained) {
