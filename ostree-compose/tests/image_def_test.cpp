@@ -1,5 +1,4 @@
 #include "keel/compose/image_def.hpp"
-#include "keel/common/sys.hpp"
 
 #include <gtest/gtest.h>
 
