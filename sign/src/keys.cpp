@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "keel/common/sys.hpp"
+#include "keel/common/text.hpp"
 #include "keel/sign/ed25519.hpp"
 
 namespace keel::sign {
@@ -19,13 +20,6 @@ bool decode(std::string_view text, std::array<uint8_t, N>& out) {
                         sodium_base64_VARIANT_ORIGINAL) != 0)
     return false;
   return len == N && end == text.data() + text.size();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -59,13 +53,10 @@ Result<PublicKey> keygen(const std::string& secret_path, const std::string& publ
 
 Result<std::vector<PublicKey>> parse_public_keys(const std::string& text, const std::string& path) {
   std::vector<PublicKey> keys;
-  size_t lineno = 0, pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string_view line = trim(std::string_view(text).substr(pos, nl - pos));
+  size_t lineno = 0;
+  for (std::string_view raw : split_lines(text)) {
+    std::string_view line = trim(raw);
     ++lineno;
-    pos = nl + 1;
     if (line.empty() || line.front() == '#') continue;
     PublicKey pk;
     if (!decode(line, pk))
