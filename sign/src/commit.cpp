@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "keel/sign/ed25519.hpp"
 
@@ -17,46 +18,41 @@ Error gerror(std::string_view doing, GError* err) {
   return Error::msg(std::move(msg));
 }
 
-struct Repo {
-  OstreeRepo* repo = nullptr;
-  ~Repo() {
-    if (repo) g_object_unref(repo);
-  }
+struct GObjectUnref {
+  void operator()(gpointer p) const { g_object_unref(p); }
 };
-
-struct Variant {
-  GVariant* v = nullptr;
-  ~Variant() {
-    if (v) g_variant_unref(v);
-  }
+struct VariantUnref {
+  void operator()(GVariant* v) const { g_variant_unref(v); }
 };
+using RepoPtr = std::unique_ptr<OstreeRepo, GObjectUnref>;
+using VariantPtr = std::unique_ptr<GVariant, VariantUnref>;
 
-Result<void> open_repo(const std::string& path, Repo& r) {
+Result<RepoPtr> open_repo(const std::string& path) {
   g_autoptr(GFile) file = g_file_new_for_path(path.c_str());
-  r.repo = ostree_repo_new(file);
+  RepoPtr repo(ostree_repo_new(file));
   GError* err = nullptr;
-  if (!ostree_repo_open(r.repo, nullptr, &err))
+  if (!ostree_repo_open(repo.get(), nullptr, &err))
     return fail(gerror(fmt::format("opening OSTree repository {}", path), err));
-  return {};
+  return repo;
 }
 
-Result<std::string> resolve(const Repo& r, const std::string& rev) {
+Result<std::string> resolve(OstreeRepo* repo, const std::string& rev) {
   g_autofree char* checksum = nullptr;
   GError* err = nullptr;
-  if (!ostree_repo_resolve_rev(r.repo, rev.c_str(), FALSE, &checksum, &err))
+  if (!ostree_repo_resolve_rev(repo, rev.c_str(), FALSE, &checksum, &err))
     return fail(gerror(fmt::format("resolving {}", rev), err));
   return std::string(checksum);
 }
 
 // The bytes OSTree signs: the commit object as stored (ostree_sign_commit()).
-Result<std::string> commit_bytes(const Repo& r, const std::string& checksum) {
-  Variant commit;
+Result<std::string> commit_bytes(OstreeRepo* repo, const std::string& checksum) {
+  GVariant* raw = nullptr;
   GError* err = nullptr;
-  if (!ostree_repo_load_variant(r.repo, OSTREE_OBJECT_TYPE_COMMIT, checksum.c_str(), &commit.v,
-                                &err))
+  if (!ostree_repo_load_variant(repo, OSTREE_OBJECT_TYPE_COMMIT, checksum.c_str(), &raw, &err))
     return fail(gerror(fmt::format("loading commit {}", checksum), err));
-  return std::string(static_cast<const char*>(g_variant_get_data(commit.v)),
-                     g_variant_get_size(commit.v));
+  VariantPtr commit(raw);
+  return std::string(static_cast<const char*>(g_variant_get_data(commit.get())),
+                     g_variant_get_size(commit.get()));
 }
 
 // The signatures already in the detached metadata under kMetadataKey.
@@ -100,58 +96,63 @@ GVariant* with_signatures(GVariant* detached, const std::vector<Signature>& sigs
   return g_variant_ref_sink(g_variant_builder_end(&b));
 }
 
-Result<void> read_detached(const Repo& r, const std::string& checksum, Variant& out) {
+// A commit as signing and verifying both need it: its bytes, its detached metadata
+// (null when it has none) and the ed25519 signatures in that metadata.
+struct Commit {
+  RepoPtr repo;
+  std::string checksum;
+  std::string bytes;
+  VariantPtr detached;
+  std::vector<Signature> sigs;
+};
+
+Result<Commit> load_commit(const std::string& path, const std::string& rev) {
+  if (sodium_init() < 0) return fail_msg("libsodium failed to initialise");
+  Commit c;
+  c.repo = TRY(open_repo(path));
+  c.checksum = TRY(resolve(c.repo.get(), rev));
+  c.bytes = TRY(commit_bytes(c.repo.get(), c.checksum));
+  GVariant* raw = nullptr;
   GError* err = nullptr;
-  if (!ostree_repo_read_commit_detached_metadata(r.repo, checksum.c_str(), &out.v, nullptr, &err))
-    return fail(gerror(fmt::format("reading the detached metadata of commit {}", checksum), err));
-  return {};
+  if (!ostree_repo_read_commit_detached_metadata(c.repo.get(), c.checksum.c_str(), &raw, nullptr,
+                                                 &err))
+    return fail(gerror(fmt::format("reading the detached metadata of commit {}", c.checksum), err));
+  c.detached.reset(raw);
+  c.sigs = signatures_in(c.detached.get());
+  return c;
 }
 
 }  // namespace
 
 Result<void> sign_commit(const std::string& repo, const std::string& rev, const SecretKey& sk) {
-  if (sodium_init() < 0) return fail_msg("libsodium failed to initialise");
-  Repo r;
-  TRY(open_repo(repo, r));
-  std::string checksum = TRY(resolve(r, rev));
-  std::string bytes = TRY(commit_bytes(r, checksum));
-  Variant detached;
-  TRY(read_detached(r, checksum, detached));
-  auto sigs = signatures_in(detached.v);
-  Signature sig = sign_bytes(bytes, sk);
-  if (std::find(sigs.begin(), sigs.end(), sig) == sigs.end()) sigs.push_back(sig);
-  Variant updated{with_signatures(detached.v, sigs)};
+  Commit c = TRY(load_commit(repo, rev));
+  Signature sig = sign_bytes(c.bytes, sk);
+  if (std::find(c.sigs.begin(), c.sigs.end(), sig) == c.sigs.end()) c.sigs.push_back(sig);
+  VariantPtr updated(with_signatures(c.detached.get(), c.sigs));
   GError* err = nullptr;
   // OSTree writes the .commitmeta file atomically (glnx_file_replace_contents_at).
-  if (!ostree_repo_write_commit_detached_metadata(r.repo, checksum.c_str(), updated.v, nullptr,
-                                                  &err))
-    return fail(gerror(fmt::format("writing the signature of commit {}", checksum), err));
+  if (!ostree_repo_write_commit_detached_metadata(c.repo.get(), c.checksum.c_str(), updated.get(),
+                                                  nullptr, &err))
+    return fail(gerror(fmt::format("writing the signature of commit {}", c.checksum), err));
   return {};
 }
 
 Result<Verified> verify_commit(const std::string& repo, const std::string& rev,
                                const std::vector<PublicKey>& keys) {
-  if (sodium_init() < 0) return fail_msg("libsodium failed to initialise");
-  Repo r;
-  TRY(open_repo(repo, r));
-  std::string checksum = TRY(resolve(r, rev));
-  std::string bytes = TRY(commit_bytes(r, checksum));
-  Variant detached;
-  TRY(read_detached(r, checksum, detached));
-  auto sigs = signatures_in(detached.v);
-  if (sigs.empty())
+  Commit c = TRY(load_commit(repo, rev));
+  if (c.sigs.empty())
     return fail_msg(
         fmt::format("commit {} is not signed (no {} signature in its detached "
                     "metadata); refusing it. Sign releases with keel-compose sign",
-                    checksum, kMetadataKey));
-  for (const auto& sig : sigs)
+                    c.checksum, kMetadataKey));
+  for (const auto& sig : c.sigs)
     for (size_t k = 0; k < keys.size(); ++k)
-      if (verify_bytes(bytes, sig, keys[k])) return Verified{checksum, k};
+      if (verify_bytes(c.bytes, sig, keys[k])) return Verified{c.checksum, k};
   return fail_msg(
       fmt::format("commit {}: none of its {} ed25519 signature(s) verifies with the "
                   "{} trusted key(s); refusing it (signed with another key, or the "
                   "commit was modified)",
-                  checksum, sigs.size(), keys.size()));
+                  c.checksum, c.sigs.size(), keys.size()));
 }
 
 }  // namespace keel::sign
