@@ -3,11 +3,10 @@
 // "# Linux/x86 6.1.0 Kernel Configuration" naming the kernel version.
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
+#include "keel/common/sys.hpp"
+#include "keel/common/text.hpp"
 #include "keel/kernel/config_check.hpp"
 
 namespace keel::kernel {
@@ -58,10 +57,7 @@ std::optional<KernelVersion> parse_kernel_version(std::string_view text) {
 
 KernelConfig parse_kernel_config(std::string_view text) {
   KernelConfig cfg;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for (std::string_view line : split_lines(text)) {
     if (line.starts_with('#')) {
       if (!cfg.version) cfg.version = header_version(line);
       continue;
@@ -74,11 +70,8 @@ KernelConfig parse_kernel_config(std::string_view text) {
 }
 
 Result<KernelConfig> load_kernel_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Error::from_errno(fmt::format("cannot read kernel config {}", path), errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_kernel_config(ss.str());
+  auto text = TRY_CTX(sys::read_file(path), fmt::format("cannot read kernel config {}", path));
+  return parse_kernel_config(text);
 }
 
 }  // namespace keel::kernel
