@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "keel/common/gerror.hpp"
 #include "keel/common/sys.hpp"
 
 namespace keel::compose {
@@ -14,13 +15,6 @@ namespace keel::compose {
 namespace fs = std::filesystem;
 
 namespace {
-
-// GError -> Error, with what we were doing in front (OSTree's own style).
-Error gerror(std::string_view doing, GError* err) {
-  std::string msg = fmt::format("{}: {}", doing, err ? err->message : "unknown error");
-  if (err) g_error_free(err);
-  return Error::msg(std::move(msg));
-}
 
 Result<OstreeRepo*> open_or_create(const std::string& path) {
   g_autoptr(GFile) file = g_file_new_for_path(path.c_str());

@@ -6,17 +6,12 @@
 #include <cstring>
 #include <memory>
 
+#include "keel/common/gerror.hpp"
 #include "keel/sign/ed25519.hpp"
 
 namespace keel::sign {
 
 namespace {
-
-Error gerror(std::string_view doing, GError* err) {
-  std::string msg = fmt::format("{}: {}", doing, err ? err->message : "unknown error");
-  if (err) g_error_free(err);
-  return Error::msg(std::move(msg));
-}
 
 struct GObjectUnref {
   void operator()(gpointer p) const { g_object_unref(p); }
