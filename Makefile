@@ -10,7 +10,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 IMAGE_NAME := $(IMAGE)$(if $(FLAVOUR),-$(FLAVOUR))
 IMAGE_DIR  := $(BUILD)/images/$(IMAGE_NAME)
 
-.PHONY: all deps configure build image test unit-test qemu-test format format-check bench clean
+.PHONY: all deps configure build image cloud-images test unit-test qemu-test format format-check bench clean
 
 all: image
 
@@ -28,6 +28,11 @@ image: build
 	@$(BUILD)/bin/keel-compose build images/$(IMAGE).toml --out $(IMAGE_DIR) \
 	  --repo $(BUILD)/repo --cache $(BUILD)/cache/debs --work $(BUILD)/work/$(IMAGE_NAME) \
 	  $(if $(FLAVOUR),--flavour $(FLAVOUR))
+
+# The composed image's disk in the formats clouds import (docs/INSTALL.md):
+# $(IMAGE_DIR)/cloud/{aws.raw,azure.vhd,gce.tar.gz,vmware.vmdk}.
+cloud-images: image
+	@$(BUILD)/bin/keel-compose export $(IMAGE_DIR)
 
 # Every test: unit tests, root integration tests, QEMU boot tests.
 test: image format-check

@@ -69,11 +69,9 @@ Result<void> write_file(const std::string& path, std::string_view data) {
   return {};
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
-  std::string tmp = path + ".tmp";
+Result<void> replace_file(const std::string& tmp, const std::string& path) {
   {
-    auto fd = TRY(open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
-    TRY_CTX(write_all(fd.get(), data), tmp);
+    auto fd = TRY(open(tmp, O_RDONLY));
     if (::fsync(fd.get()) < 0) return fail_errno(call_on("fsync", tmp));
   }
   if (::rename(tmp.c_str(), path.c_str()) < 0) {
@@ -86,6 +84,15 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   auto dfd = TRY(open(dir, O_RDONLY | O_DIRECTORY));
   if (::fsync(dfd.get()) < 0) return fail_errno(call_on("fsync", dir));
   return {};
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  {
+    auto fd = TRY(open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
+    TRY_CTX(write_all(fd.get(), data), tmp);
+  }
+  return replace_file(tmp, path);
 }
 
 Result<void> mkdir_p(const std::string& path, mode_t mode) {

@@ -22,6 +22,9 @@ Result<void> write_file(const std::string& path, std::string_view data);
 // Write to path.tmp, fsync, rename over path, fsync the directory: readers see
 // the old file or the new one, never a partial one.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// The second half of that for a file written by other means (a tool's output): fsync
+// tmp, rename it over path, fsync the directory. tmp is removed if the rename fails.
+Result<void> replace_file(const std::string& tmp, const std::string& path);
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 Result<void> mount(const char* source, const std::string& target, const char* fstype,
                    unsigned long flags, const char* data = nullptr);
