@@ -21,9 +21,11 @@ keel_accel() {
 }
 
 # keel_disk_opts KIND QCOW2: sets KEEL_DISK_OPTS to the QEMU options that attach QCOW2
-# (copy-on-write, snapshot=on) as the only disk, on a KIND controller.
+# (copy-on-write, snapshot=on) as the only disk, on a KIND controller. With
+# KEEL_QEMU_WRITABLE=1 the guest's writes go to QCOW2 itself (a test's own overlay).
 keel_disk_opts() {
-  local drive="file=$2,format=qcow2,snapshot=on"
+  local drive="file=$2,format=qcow2"
+  [[ ${KEEL_QEMU_WRITABLE:-0} == 1 ]] || drive+=",snapshot=on"
   case $1 in
     virtio-blk) KEEL_DISK_OPTS=(-drive "$drive,if=virtio") ;;
     virtio-scsi) KEEL_DISK_OPTS=(-drive "$drive,if=none,id=root" -device virtio-scsi-pci,id=scsi0

@@ -87,21 +87,7 @@ namespace {
 // blacklist applies).
 Result<pid_t> spawn_modprobe(const std::string& modprobe, std::vector<std::string> args) {
   args.insert(args.begin(), {modprobe, "-q", "-b"});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // The supervisor blocks the signals it handles; modprobe gets a clean mask.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid;
-  int r = ::posix_spawn(&pid, modprobe.c_str(), nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  if (r) return fail(Error::from_errno("running " + modprobe, r));
-  return pid;
+  return sys::spawn(args);
 }
 
 }  // namespace
@@ -116,9 +102,7 @@ Result<std::vector<std::string>> load_drivers(const std::vector<std::string>& al
   std::vector<std::string> args = {"-a"};
   args.insert(args.end(), aliases.begin(), aliases.end());
   pid_t pid = TRY(spawn_modprobe(modprobe, std::move(args)));
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return fail_errno("waitpid " + modprobe);
+  TRY_CTX(sys::wait_exit(pid), modprobe);
   // Non-zero is normal: some aliases have no module in this image (modprobe -q).
   auto after = loaded_modules(sys::read_file("/proc/modules").value_or(""));
   std::vector<std::string> added;

@@ -18,6 +18,7 @@
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/init/drivers.hpp"
+#include "keel/init/grow_root.hpp"
 #include "keel/init/selinux_setup.hpp"
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
@@ -191,6 +192,7 @@ void run_real_root_stage() {
   make_mounts_shared();
   enable_cgroup_controllers();
   check_usr_readonly();
+  grow_root_if_room();
   set_hostname();
   set_sysctls();
   load_device_drivers();

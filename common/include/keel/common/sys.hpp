@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/common/error.hpp"
 #include "keel/common/unique_fd.hpp"
@@ -39,5 +40,10 @@ struct Pipe {
 Result<Pipe> pipe(int flags = 0);
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);
+// Starts argv[0] (a path) with an empty signal mask (PID 1 blocks the signals its
+// event loop handles; children must not inherit that) and returns its pid.
+Result<pid_t> spawn(const std::vector<std::string>& argv);
+// Waits for pid (retrying on EINTR); its exit status, or 128 + signal if killed.
+Result<int> wait_exit(pid_t pid);
 
 }  // namespace keel::sys
