@@ -22,6 +22,10 @@ Result<void> write_file(const std::string& path, std::string_view data);
 // Write to path.tmp, fsync, rename over path, fsync the directory: readers see
 // the old file or the new one, never a partial one.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Overwrite an existing file's first data.size() bytes where they are (no truncation, no
+// new blocks), then fdatasync: for files another reader finds by their disk blocks, such
+// as GRUB's environment block.
+Result<void> overwrite_file_in_place(const std::string& path, std::string_view data);
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 Result<void> mount(const char* source, const std::string& target, const char* fstype,
                    unsigned long flags, const char* data = nullptr);
