@@ -216,6 +216,20 @@ expect_grub_text() {
   fi
 }
 
+# expect_grub_order LOG A B: GRUB printed A before B (compared like expect_grub_text).
+expect_grub_order() {
+  local flat a b
+  flat=$(tr -d '\r\n ' <"$1")
+  a=$(grep -boF -- "$(tr -d ' ' <<<"$2")" <<<"$flat" | head -1 | cut -d: -f1 || true)
+  b=$(grep -boF -- "$(tr -d ' ' <<<"$3")" <<<"$flat" | head -1 | cut -d: -f1 || true)
+  if [[ -n $a && -n $b && $a -lt $b ]]; then
+    echo "ok:   GRUB: '$2' before '$3'"
+  else
+    echo "FAIL: GRUB: '$2' (at ${a:-none}) is not before '$3' (at ${b:-none})"
+    KEEL_FAILED=1
+  fi
+}
+
 # expect_match LOG REGEX WHAT: some line of the serial log matches the extended REGEX;
 # WHAT says what that proves. On failure the lines that name the same thing are shown.
 expect_match() {
