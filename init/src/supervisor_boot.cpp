@@ -95,6 +95,10 @@ void Supervisor::boot_verdict(GateVerdict v, const std::string& why) {
                  r.error().message());
       return;
     }
+    if (!*r) {  // someone changed the block since boot: its trial is not ours to end
+      log::info(kLog, "boot: good (every gate is ready; the trial was already over)");
+      return;
+    }
     b.counter.pending.clear();
     b.counter.tries_left.reset();
     log::info(kLog, "boot: good: deployment {} passed its trial and stays the default",
