@@ -1,5 +1,6 @@
 // keel-compose: builds a Keel image from an image definition (images/*.toml).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,14 +21,16 @@ namespace {
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
     "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
-    "                    [--hwcompat DIR]\n"
+    "                    [--hwcompat DIR] [--previous REV]\n"
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "       keel-compose export IMAGE_DIR [--formats all|aws,azure,gce,vmware] [--out DIR]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n"
     "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
-    "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n";
+    "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n"
+    "--previous REV deploys REV of --repo (checksum, ref, ref^) before the new commit:\n"
+    "          the disk holds both, the new one the default and REV its fallback.\n";
 
 double now() {
   timespec ts{};
@@ -42,7 +45,8 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
       {"--out", &o.out_dir},       {"--repo", &o.repo},
       {"--cache", &o.cache_dir},   {"--work", &o.work_dir},
       {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
-      {"--flavour", &o.flavour},   {"--hwcompat", &o.hwcompat_dir}};
+      {"--flavour", &o.flavour},   {"--hwcompat", &o.hwcompat_dir},
+      {"--previous", &o.previous}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
@@ -104,7 +108,14 @@ int main(int argc, char** argv) {
              r->version, now() - start, r->branch, r->checksum, opts.repo);
   fmt::print("\nDisk image: {}\n  (raw: {}, {} MiB; kernel and initramfs beside it)\n",
              r->disk_qcow2, r->disk_raw, r->disk_raw_bytes >> 20);
-  fmt::print("\nBoot it (serial console; quit with Ctrl-A X):\n  {}\n",
+  if (r->deployments.size() > 1)
+    fmt::print("  deployments (default first): {}\n", fmt::join(r->deployments, ", "));
+  std::string vars = r->out_dir + "/OVMF_VARS.fd";
+  fmt::print(
+      "\nBoot it through UEFI and GRUB (serial console; quit with Ctrl-A X):\n"
+      "  cp /usr/share/OVMF/OVMF_VARS.fd {}\n  {}\n",
+      vars, keel::compose::qemu_uefi_command(*r, "tcg", vars));
+  fmt::print("or with direct kernel boot of the default deployment:\n  {}\n",
              keel::compose::qemu_command(*r, "tcg"));
   fmt::print("Where KVM works (not nested), -accel kvm boots much faster.\n");
   return 0;

@@ -83,6 +83,95 @@ keel_boot() {
   echo "qemu: exited with status $QEMU_STATUS after ${QEMU_SECONDS}s"
 }
 
+# keel_boot_uefi IMAGE_DIR DISK LOG_DIR TIMEOUT [WHEN KEYS]...
+# Boots DISK (a qcow2, written to: give it a throwaway overlay, keel_disk_overlay) the way
+# a machine does: OVMF's UEFI firmware, then GRUB from the ESP, then the kernel of the
+# deployment GRUB picks. No -kernel/-append: the command line is GRUB's, and reboots
+# stay in the same QEMU (GRUB's boot counter sees them); the VM must power itself off.
+# With WHEN KEYS pairs, qemu-tests/serial-console.py types KEYS on the serial line once
+# the log matches WHEN. Writes LOG_DIR/serial.log; sets QEMU_STATUS and QEMU_SECONDS.
+keel_boot_uefi() {
+  local image=$1 disk=$2 logdir=$3 limit=$4
+  shift 4
+  mkdir -p "$logdir"
+  rm -f "$logdir/serial.log" "$logdir/serial.sock"
+  local accel accel_opt serial_opts console_pid=
+  accel=$(keel_accel "$image/vmlinuz" "$logdir/../accel")
+  accel_opt=$accel
+  [[ $accel == tcg ]] && accel_opt=tcg,thread=single
+  cp /usr/share/OVMF/OVMF_VARS.fd "$logdir/OVMF_VARS.fd"
+  if [[ $# -gt 0 ]]; then
+    serial_opts=(-chardev "socket,id=ser0,path=$logdir/serial.sock,server=on,wait=on" -serial chardev:ser0)
+    python3 "$(dirname "${BASH_SOURCE[0]}")/serial-console.py" "$logdir/serial.sock" \
+      "$logdir/serial.log" "$@" &
+    console_pid=$!
+  else
+    serial_opts=(-serial "file:$logdir/serial.log")
+  fi
+  echo "qemu: UEFI boot of $disk, accel=$accel timeout=${limit}s"
+  local start=$SECONDS
+  set +e
+  timeout --foreground -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel "$accel_opt" \
+    -m 1024 -smp 2 -nographic "${serial_opts[@]}" -monitor none \
+    -drive if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE.fd,readonly=on \
+    -drive "if=pflash,format=raw,unit=1,file=$logdir/OVMF_VARS.fd" \
+    -drive "file=$disk,format=qcow2,if=virtio" \
+    -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+    </dev/null >"$logdir/qemu.out" 2>&1
+  QEMU_STATUS=$?
+  [[ -n $console_pid ]] && wait "$console_pid"
+  set -e
+  QEMU_SECONDS=$((SECONDS - start))
+  echo "qemu: exited with status $QEMU_STATUS after ${QEMU_SECONDS}s"
+}
+
+# keel_disk_overlay IMAGE_DIR WORK_DIR: a fresh WORK_DIR/disk.qcow2 backed by the image's
+# disk.qcow2, for a boot that writes (GRUB's counter, keel-init marking the boot good)
+# without touching the image. Prints its path.
+keel_disk_overlay() {
+  mkdir -p "$2"
+  rm -f "$2/disk.qcow2"
+  qemu-img create -q -f qcow2 -b "$(realpath "$1/disk.qcow2")" -F qcow2 "$2/disk.qcow2" || return 1
+  echo "$2/disk.qcow2"
+}
+
+# keel_grubenv_offset IMAGE_DIR: the byte offset in the disk of /boot/keel/grubenv's data
+# (one filesystem block holds it): partition 2's start (sfdisk) plus the file's first
+# block (debugfs bmap) times the block size. That is where GRUB's save_env writes too.
+keel_grubenv_offset() {
+  local raw=$1/disk.raw start bs blk
+  start=$(sfdisk --json "$raw" | python3 -c 'import json,sys; t=json.load(sys.stdin)["partitiontable"]; print(t["partitions"][1]["start"] * t.get("sectorsize", 512))')
+  bs=$(debugfs -R stats "$raw?offset=$start" 2>/dev/null | awk -F: '/^Block size/ {print $2+0}')
+  blk=$(debugfs -R "bmap /boot/keel/grubenv 0" "$raw?offset=$start" 2>/dev/null)
+  [[ -n $bs && -n $blk && $blk -gt 0 ]] || { echo "FAIL: no /boot/keel/grubenv in $raw" >&2; return 1; }
+  echo $((start + blk * bs))
+}
+
+# keel_grubenv_set DISK OFFSET NAME=VALUE...: writes a fresh environment block holding the
+# variables (made by grub-editenv) over the 1024 bytes at OFFSET of the qcow2 DISK.
+keel_grubenv_set() {
+  local disk=$1 off=$2 env
+  shift 2
+  env=$(mktemp)
+  rm -f "$env"
+  grub-editenv "$env" create
+  grub-editenv "$env" set "$@"
+  qemu-io -f qcow2 -c "write -s $env $off 1024" "$disk" >/dev/null || return 1
+  rm -f "$env"
+}
+
+# keel_grubenv_list DISK OFFSET: the variables of the block at OFFSET of the qcow2 DISK
+# (grub-editenv list); fails if it cannot be read or is no environment block.
+keel_grubenv_list() {
+  local env status=0
+  env=$(mktemp)
+  qemu-io -f qcow2 -r -c "read -v $2 1024" "$1" |
+    python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex("".join(l.split(":", 1)[1][:50] for l in sys.stdin if l[:8].strip() and l[8] == ":")))' >"$env" &&
+    grub-editenv "$env" list || status=1
+  rm -f "$env"
+  return $status
+}
+
 # keel_host_http DIR: serves DIR over HTTP on a free loopback port for the guest and
 # sets KEEL_GUESTFWD so that the guest's http://10.0.2.100/ reaches it (QEMU's
 # guestfwd). The server is stopped when the test's shell exits.
@@ -114,6 +203,31 @@ expect_line() {
     echo "ok:   $2"
   else
     echo "FAIL: serial log lacks: $2"
+    KEEL_FAILED=1
+  fi
+}
+
+# expect_grub_text LOG TEXT: GRUB printed TEXT. GRUB breaks its lines at the terminal's
+# 80 columns, at a space it then drops, so both are compared without line breaks and spaces.
+expect_grub_text() {
+  if tr -d '\r\n ' <"$1" | grep -qF -- "$(tr -d ' ' <<<"$2")"; then
+    echo "ok:   GRUB: $2"
+  else
+    echo "FAIL: GRUB did not print: $2"
+    KEEL_FAILED=1
+  fi
+}
+
+# expect_grub_order LOG A B: GRUB printed A before B (compared like expect_grub_text).
+expect_grub_order() {
+  local flat a b
+  flat=$(tr -d '\r\n ' <"$1")
+  a=$(grep -boF -- "$(tr -d ' ' <<<"$2")" <<<"$flat" | head -1 | cut -d: -f1 || true)
+  b=$(grep -boF -- "$(tr -d ' ' <<<"$3")" <<<"$flat" | head -1 | cut -d: -f1 || true)
+  if [[ -n $a && -n $b && $a -lt $b ]]; then
+    echo "ok:   GRUB: '$2' before '$3'"
+  else
+    echo "FAIL: GRUB: '$2' (at ${a:-none}) is not before '$3' (at ${b:-none})"
     KEEL_FAILED=1
   fi
 }

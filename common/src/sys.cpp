@@ -98,6 +98,19 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   return replace_file(tmp, path);
 }
 
+Result<void> overwrite_file_in_place(const std::string& path, std::string_view data) {
+  auto fd = TRY(open(path, O_WRONLY));
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n =
+        ::pwrite(fd.get(), data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno(call_on("pwrite", path));
+    done += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd.get()) < 0) return fail_errno(call_on("fdatasync", path));
+  return {};
+}
+
 Result<void> mkdir_p(const std::string& path, mode_t mode) {
   if (path.empty()) return {};
   for (size_t pos = 1; pos != std::string::npos;) {

@@ -40,7 +40,7 @@ truncate -s 1G "$WORK/disk.raw"
 losetup -c "$LOOP"
 
 # ext4's online resize needs CAP_SYS_RESOURCE, which this build machine's bounding set
-# lacks (PLATFORM-NOTES); keel-init has it on a Keel host, where qemu.006_growfs checks
+# lacks (PLATFORM-NOTES); keel-init has it on a Keel host, where qemu.008_growfs checks
 # the whole grow. Here, without it, the partition must still grow and the refusal must
 # be named; with it, the filesystem must grow too.
 cap_resource=$(( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1 ))

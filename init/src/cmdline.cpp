@@ -61,6 +61,8 @@ void parse_keel_arg(KernelCmdline& out, std::string_view key, std::string_view v
           "keel.shutdown-when-done={} is not poweroff, reboot or halt; ignored", value));
   } else if (key == "keel.panic-reboot") {
     out.panic_reboot = is_true(value);
+  } else if (key == "keel.rollback") {
+    out.rollback = value;
   } else {
     out.warnings.push_back(fmt::format("unknown kernel argument {}; ignored", key));
   }

@@ -150,9 +150,27 @@ Result<KeelctlCommand> parse_keelctl_args(const std::vector<std::string>& args) 
   return cmd;
 }
 
+// The booted deployment and the boot's verdict (docs/BOOT.md), above the containers.
+std::string format_boot(const Json* boot) {
+  if (!boot || !boot->is_object()) return {};
+  auto text = [&](const char* k) {
+    const Json* v = field(*boot, k);
+    return v && v->is_string() ? v->get<std::string>() : std::string("-");
+  };
+  std::string out = fmt::format("deployment {} (version {})\nboot: {}; {}\n", text("deployment"),
+                                text("version"), text("description"), text("state"));
+  if (text("kind") != "trial" && text("pending") != "-")
+    out += fmt::format("on trial: deployment {}\n", text("pending"));
+  if (text("last_failed") != "-")
+    out += fmt::format("last rollback: deployment {} used up its boot attempts\n",
+                       text("last_failed"));
+  return out;
+}
+
 std::string format_status(const Json& result) {
-  std::string out = fmt::format("{:<20} {:<12} {:>8} {:>7} {:>8} {:>9}  {}\n", "NAME", "STATE",
-                                "RESTARTS", "PID", "UPTIME", "LAST-EXIT", "HEALTH");
+  std::string out = format_boot(field(result, "boot"));
+  out += fmt::format("{:<20} {:<12} {:>8} {:>7} {:>8} {:>9}  {}\n", "NAME", "STATE", "RESTARTS",
+                     "PID", "UPTIME", "LAST-EXIT", "HEALTH");
   const Json* list = field(result, "containers");
   if (!list || !list->is_array()) return out;
   for (const auto& c : *list) {

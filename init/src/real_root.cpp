@@ -204,6 +204,7 @@ void run_real_root_stage() {
       .log_dir = "/var/log/keel",
       .hotplug = true,
       .kmsg = "/dev/kmsg",
+      .boot = read_boot_info(cmd),
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

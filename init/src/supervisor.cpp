@@ -512,6 +512,7 @@ Result<ShutdownAction> Supervisor::run() {
     else  // keelctl will not work, but the containers still must run
       log::error(kLog, "control socket: {}", server.error().message());
   }
+  start_boot_check();
   start_ready();
   maybe_finish();
   if (int r = sd_event_loop(m_event.get()); r < 0) return fail(sd_error("sd_event_loop", r));

@@ -82,6 +82,7 @@ Json Supervisor::control_status() {
   }
   return ok_reply({{"uptime_s", seconds_since(m_started_at)},
                    {"shutting_down", m_shutdown.has_value()},
+                   {"boot", boot_status()},
                    {"containers", std::move(list)}});
 }
 

@@ -58,6 +58,7 @@ void Supervisor::mark_ready(Container& c, std::string_view how) {
 }
 
 void Supervisor::check_all_ready() {
+  check_boot_gates();  // supervisor_boot.cpp
   if (m_boot_done) return;
   size_t ready = 0, ended = 0;
   for (const auto& c : m_containers) {

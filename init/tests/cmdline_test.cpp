@@ -54,3 +54,15 @@ TEST(Cmdline, ShutdownActionNames) {
   EXPECT_EQ(parse_shutdown_action(""), std::nullopt);
   EXPECT_EQ(to_string(ShutdownAction::poweroff), "poweroff");
 }
+
+namespace keel::init {
+namespace {
+
+TEST(Cmdline, RollbackFromGrub) {
+  auto c = parse_cmdline("root=LABEL=keel-root keel.rollback=" + std::string(64, 'a') + ".0");
+  EXPECT_EQ(c.rollback, std::string(64, 'a') + ".0");
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+}  // namespace
+}  // namespace keel::init

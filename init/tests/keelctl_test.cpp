@@ -113,6 +113,28 @@ TEST(KeelctlFormat, StatusTable) {
   EXPECT_EQ(format_status(Json::array()).find("web"), std::string::npos);  // no crash on junk
 }
 
+TEST(Keelctl, StatusShowsTheBoot) {
+  std::string id = std::string(64, 'a') + ".0", bad = std::string(64, 'b') + ".0";
+  Json res = {{"boot",
+               {{"deployment", id},
+                {"version", "0.1.0"},
+                {"kind", "rollback"},
+                {"state", "good"},
+                {"description", "rollback: deployment " + bad + " used up its boot attempts"},
+                {"pending", bad},
+                {"tries_left", 0},
+                {"last_failed", bad}}},
+              {"containers", Json::array()}};
+  std::string t = format_status(res);
+  EXPECT_TRUE(t.starts_with("deployment " + id + " (version 0.1.0)\nboot: rollback: deployment " +
+                            bad + " used up its boot attempts; good\non trial: deployment " + bad +
+                            "\nlast rollback: deployment " + bad +
+                            " used up its boot attempts\nNAME"))
+      << t;
+  res["boot"] = nullptr;  // the test harness: no boot to show
+  EXPECT_TRUE(format_status(res).starts_with("NAME")) << format_status(res);
+}
+
 namespace {
 
 constexpr const char* kFakeRuntime = R"SH(#!/bin/sh

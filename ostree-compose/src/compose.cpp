@@ -7,10 +7,15 @@
 #include <filesystem>
 #include <set>
 
+#include "keel/bootloader/boot_counter.hpp"
+#include "keel/bootloader/generator.hpp"
+#include "keel/bootloader/grubenv.hpp"
+#include "keel/bootloader/settings.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/compose/container_images.hpp"
 #include "keel/compose/disk.hpp"
 #include "keel/compose/elf_deps.hpp"
+#include "keel/compose/grub_efi.hpp"
 #include "keel/compose/hardware.hpp"
 #include "keel/compose/image_def.hpp"
 #include "keel/compose/initramfs_tree.hpp"
@@ -41,6 +46,8 @@ struct Run {
   std::vector<std::string> initramfs_modules;   // [hardware]'s drivers + [kernel] initramfs_modules
   std::vector<std::string> initramfs_firmware;  // the firmware those drivers request
   std::string facts_text;                       // the kernel's hardware facts, for the image
+  std::string previous;                         // --previous, resolved to a checksum
+  uint64_t time = 0;                            // the commit's time stamp
 };
 
 void warn(const Run& r, const std::string& what) {
@@ -120,20 +127,34 @@ Result<void> install_selinux_policy(Run& r) {
                                 "SELINUX=enforcing\nSELINUXTYPE=keel\n");
 }
 
+// Installs a Keel binary stripped, and checks its shared libraries are in the tree.
+Result<void> install_binary(Run& r, const std::string& name, const std::string& dst) {
+  std::string src = r.opts.binaries + "/" + name;
+  if (!fs::exists(src))
+    return fail_msg(
+        fmt::format("{} not found; build it first (make build) or pass --binaries", src));
+  TRY(install_file(src, dst, 0755));
+  // Debug info stays in the build tree; the image gets lean binaries.
+  TRY_CTX(run_command({"strip", "--strip-unneeded", dst}), "stripping " + dst);
+  // Fail now, not at boot, if the image lacks a library a Keel binary needs.
+  TRY_CTX(library_closure(r.rootfs, dst), r.def.path);
+  return {};
+}
+
+// The grub.cfg generator, which the host's updater runs through libostree like
+// keel-compose does here, and the image's [boot] settings (docs/BOOT.md).
+Result<void> install_boot_files(Run& r) {
+  TRY(install_binary(r, "keel-grub-generator", r.rootfs + bootloader::kGeneratorInImage));
+  return sys::write_file_atomic(
+      r.rootfs + "/" + bootloader::kSettingsInImage,
+      bootloader::render_boot_settings(r.def.boot, r.def.path + " [boot]"));
+}
+
 Result<void> install_keel(Run& r) {
   for (const char* bin :
-       {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs", "keel-install"}) {
-    std::string src = r.opts.binaries + "/" + bin;
-    if (!fs::exists(src))
-      return fail_msg(
-          fmt::format("{} not found; build it first (make build) or pass --binaries", src));
-    std::string dst = r.rootfs + "/usr/bin/" + bin;
-    TRY(install_file(src, dst, 0755));
-    // Debug info stays in the build tree; the image gets lean binaries.
-    TRY_CTX(run_command({"strip", "--strip-unneeded", dst}), "stripping " + dst);
-    // Fail now, not at boot, if the image lacks a library a Keel binary needs.
-    TRY_CTX(library_closure(r.rootfs, dst), r.def.path);
-  }
+       {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs", "keel-install"})
+    TRY(install_binary(r, bin, r.rootfs + "/usr/bin/" + bin));
+  TRY(install_boot_files(r));
   TRY(install_selinux_policy(r));
   if (r.def.hardware) TRY(install_matrix(r.def, r.opts.hwcompat_dir, r.rootfs, r.facts_text));
   for (const auto& c : r.def.container_defs)
@@ -178,7 +199,7 @@ Result<std::string> commit(Run& r) {
       r.def.branch(),
       fmt::format("{} {} ({})", r.def.pretty_name, r.def.os_version, r.def.variant),
       {{"version", r.def.os_version}, {"keel.variant", r.def.variant}, {"keel.kernel", r.kver}},
-      build_time()};
+      r.time};
   req.require_labels = true;  // Keel always boots enforcing: an unlabelled tree would not boot
   auto checksum = TRY(commit_tree(req));
   if (fresh && std::rename(repo.c_str(), r.opts.repo.c_str()) < 0)
@@ -205,15 +226,27 @@ std::vector<std::string> kernel_args(const ImageDef& def) {
   return args;
 }
 
+// "<index> <deployment id>" per line, the default first: what the disk boots, for
+// people and for the boot tests.
+std::string deployments_manifest(const Deployment& dep) {
+  std::string out;
+  for (size_t i = 0; i < dep.ids.size(); ++i) out += fmt::format("{} {}\n", i, dep.ids[i]);
+  return out;
+}
+
 Result<ComposeResult> write_outputs(Run& r, const Deployment& dep, const std::string& checksum) {
   std::string tmp = r.opts.out_dir + ".tmp";
   TRY(remove_tree(tmp));
   TRY(sys::mkdir_p(tmp));
-  DiskRequest dreq{r.sysroot, tmp, r.opts.work_dir, r.def.root_label, r.def.disk_free_space};
+  std::string efi = r.opts.work_dir + "/BOOTX64.EFI";
+  TRY(build_grub_efi(r.def.root_label, r.opts.work_dir, efi));
+  DiskRequest dreq{r.sysroot, tmp,   r.opts.work_dir, r.def.root_label, r.def.disk_free_space,
+                   efi,       r.time};
   auto disk = TRY(write_disk_images(dreq));
   TRY(install_file(r.sysroot + "/" + dep.kernel, tmp + "/vmlinuz", 0644));
   TRY(install_file(r.sysroot + "/" + dep.initramfs, tmp + "/initramfs.img", 0644));
   TRY(sys::write_file_atomic(tmp + "/cmdline", dep.options + "\n"));
+  TRY(sys::write_file_atomic(tmp + "/deployments", deployments_manifest(dep)));
   // Swap the finished directory in; the previous output survives until then.
   std::string old = r.opts.out_dir + ".old";
   TRY(remove_tree(old));
@@ -222,9 +255,35 @@ Result<ComposeResult> write_outputs(Run& r, const Deployment& dep, const std::st
   if (std::rename(tmp.c_str(), r.opts.out_dir.c_str()) < 0) return fail_errno("rename " + tmp);
   TRY(remove_tree(old));
   std::string out = r.opts.out_dir;
-  return ComposeResult{
-      r.def.branch(),      checksum,         r.def.os_version,       out,         out + "/disk.raw",
-      out + "/disk.qcow2", out + "/vmlinuz", out + "/initramfs.img", dep.options, disk.raw_bytes};
+  return ComposeResult{r.def.branch(),
+                       checksum,
+                       r.def.os_version,
+                       out,
+                       out + "/disk.raw",
+                       out + "/disk.qcow2",
+                       out + "/vmlinuz",
+                       out + "/initramfs.img",
+                       dep.options,
+                       disk.raw_bytes,
+                       dep.ids};
+}
+
+// Deploys the commit (after --previous, if given) with keel-grub-generator writing
+// grub.cfg, and gives the sysroot an empty GRUB environment block for boot counting.
+Result<Deployment> deploy(Run& r, const std::string& checksum) {
+  DeployRequest req{r.sysroot,
+                    r.opts.repo,
+                    r.def.os_name,
+                    r.def.branch(),
+                    {checksum},
+                    kernel_args(r.def),
+                    r.opts.binaries + "/keel-grub-generator"};
+  if (!r.previous.empty()) req.checksums.insert(req.checksums.begin(), r.previous);
+  auto dep = TRY(deploy_commits(req));
+  std::string env = r.sysroot + "/" + bootloader::kGrubenvInSysroot;
+  TRY(sys::mkdir_p(fs::path(env).parent_path().string()));
+  TRY_CTX(bootloader::write_grubenv(env, bootloader::GrubEnv{}), "creating " + env);
+  return dep;
 }
 
 Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
@@ -232,6 +291,8 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   auto next = [&](const std::string& what) { progress(++step, kSteps, what); };
   next("Reading the image definition");
   r.def = TRY(load_image_def(r.opts.definition, r.opts.flavours_dir, r.opts.flavour));
+  if (!r.opts.previous.empty())
+    r.previous = TRY_CTX(resolve_rev(r.opts.repo, r.opts.previous), "keel-compose --previous");
   if (r.def.hardware)
     r.firmware_packages = TRY(check_hardware_early(*r.def.hardware, r.opts.hwcompat_dir));
   next("Installing Debian packages (mmdebstrap, log: " + r.log + ")");
@@ -248,8 +309,7 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
   next("Committing to the OSTree repository " + r.opts.repo);
   auto checksum = TRY(commit(r));
   next("Deploying into a fresh sysroot");
-  auto dep = TRY(deploy_commit(r.sysroot, r.opts.repo, r.def.os_name, r.def.branch(), checksum,
-                               kernel_args(r.def)));
+  auto dep = TRY(deploy(r, checksum));
   TRY(seed_layer_store(r));
   TRY_CTX(label_sysroot(r.sysroot, r.def.os_name, dep.deployment_dir),
           "labelling the sysroot for SELinux");
@@ -262,6 +322,7 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
 Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress) {
   Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot", opts.work_dir + ".log",
         {},   {}};
+  r.time = build_time();
   TRY(remove_tree(opts.work_dir));
   TRY(sys::mkdir_p(opts.work_dir));
   fs::remove(r.log);
@@ -279,6 +340,18 @@ std::string qemu_command(const ComposeResult& r, const std::string& accel) {
       "-drive file={},if=virtio,format=qcow2,snapshot=on "
       "-netdev user,id=n0 -device virtio-net-pci,netdev=n0",
       accel, r.kernel, r.initramfs, r.cmdline, r.disk_qcow2);
+}
+
+std::string qemu_uefi_command(const ComposeResult& r, const std::string& accel,
+                              const std::string& vars) {
+  // No -no-reboot: a failed boot's reboot is how GRUB gets to count it.
+  return fmt::format(
+      "qemu-system-x86_64 -machine q35 -accel {} -m 1024 -smp 2 -nographic "
+      "-drive if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE.fd,readonly=on "
+      "-drive if=pflash,format=raw,unit=1,file={} "
+      "-drive file={},if=virtio,format=qcow2,snapshot=on "
+      "-netdev user,id=n0 -device virtio-net-pci,netdev=n0",
+      accel, vars, r.disk_qcow2);
 }
 
 }  // namespace keel::compose

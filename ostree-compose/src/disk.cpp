@@ -39,12 +39,22 @@ Result<void> make_root_fs(const DiskRequest& req, const std::string& img, uint64
       "making the root filesystem");
 }
 
-Result<void> make_esp(const std::string& img, const std::string& log) {
+Result<void> make_esp(const DiskRequest& req, const std::string& img, const std::string& log) {
   // --invariant: no random volume id or current time, so the ESP is reproducible.
-  return with_context(run_command({"mkfs.vfat", "--invariant", "-F", "32", "-n", "KEEL-ESP", "-C",
-                                   img, std::to_string(kEspMiB * 1024)},
-                                  {.log_path = log}),
-                      "making the EFI system partition");
+  TRY_CTX(run_command({"mkfs.vfat", "--invariant", "-F", "32", "-n", "KEEL-ESP", "-C", img,
+                       std::to_string(kEspMiB * 1024)},
+                      {.log_path = log}),
+          "making the EFI system partition");
+  // mtools writes into the image file, no mount needed; its file times come from
+  // SOURCE_DATE_EPOCH when set (mtools 4.0.32), so they are the commit's time.
+  std::string epoch = "SOURCE_DATE_EPOCH=" + std::to_string(req.timestamp), image = img;
+  TRY_CTX(
+      run_command({"env", epoch, "mmd", "-i", image, "::/EFI", "::/EFI/BOOT"}, {.log_path = log}),
+      "creating EFI/BOOT on the ESP (mmd)");
+  return with_context(
+      run_command({"env", epoch, "mcopy", "-i", image, req.efi_binary, "::/EFI/BOOT/BOOTX64.EFI"},
+                  {.log_path = log}),
+      "copying GRUB to the ESP (mcopy)");
 }
 
 Result<void> partition(const DiskRequest& req, const std::string& raw, uint64_t root_size) {
@@ -91,7 +101,7 @@ Result<DiskImages> write_disk_images(const DiskRequest& req) {
   uint64_t root_size = 0;
   TRY(make_root_fs(req, root_img, root_size));
   fs::remove(esp_img);
-  TRY(make_esp(esp_img, req.work_dir + "/mkfs.log"));
+  TRY(make_esp(req, esp_img, req.work_dir + "/mkfs.log"));
   DiskImages out;
   out.raw = req.out_dir + "/disk.raw";
   out.qcow2 = req.out_dir + "/disk.qcow2";

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "keel/common/container_def.hpp"
@@ -232,6 +233,68 @@ Result<void> parse_host(const TomlDoc& doc, ImageDef& def) {
   return {};
 }
 
+// GRUB's search --label and the kernel's root=LABEL= take it unquoted; ext4 labels hold
+// 16 bytes (mke2fs(8) -L).
+bool is_root_label(std::string_view l) {
+  return !l.empty() && l.size() <= 16 &&
+         l.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+             std::string_view::npos;
+}
+
+Result<void> parse_disk(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* d = TRY(doc.get_table(doc.root(), "disk"));
+  if (!d) return {};
+  TRY(doc.reject_unknown_keys(*d, "[disk]", {"root_label", "free_space"}));
+  def.root_label = TRY(doc.get_string(*d, "root_label")).value_or(def.root_label);
+  if (!is_root_label(def.root_label))
+    return fail(doc.error_at(d->get("root_label"),
+                             "root_label must be 1-16 characters of "
+                             "A-Z, a-z, 0-9, '-', '_' (an ext4 label)"));
+  def.disk_free_space = TRY(doc.get_size(*d, "free_space")).value_or(def.disk_free_space);
+  return {};
+}
+
+// [boot] (docs/BOOT.md). Its console decides the kernel's console= arguments, unless
+// [kernel] args names consoles itself (images written before [boot] existed); naming them
+// in both places is refused, so the two cannot disagree.
+Result<void> parse_boot(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* b = TRY(doc.get_table(doc.root(), "boot"));
+  if (b) def.boot = TRY(bootloader::parse_boot_settings(doc, *b, "[boot]"));
+  const toml::table* k = doc.root().get_as<toml::table>("kernel");
+  bool args_console = std::ranges::any_of(
+      def.kernel_args, [](const std::string& a) { return a.starts_with("console="); });
+  if (args_console && b && b->get("console"))
+    return fail(doc.error_at(k ? k->get("args") : nullptr,
+                             "[kernel] args names a console= and [boot] console is set: keep "
+                             "one (remove console= from args; [boot] console adds it)"));
+  if (!args_console) {
+    auto extra = bootloader::console_kernel_args(def.boot.console);
+    def.kernel_args.insert(def.kernel_args.end(), extra.begin(), extra.end());
+  }
+  return {};
+}
+
+// The gates name containers of this image; without a list, every container that must
+// always run is one (docs/BOOT.md "Gates").
+Result<void> resolve_gates(const TomlDoc& doc, ImageDef& def) {
+  std::vector<ContainerDef> defs;
+  for (const auto& p : def.container_defs) defs.push_back(TRY(parse_container_def(p)));
+  if (!def.boot.gates) {
+    def.boot.gates.emplace();
+    for (const auto& c : defs)
+      if (c.restart == RestartPolicy::always) def.boot.gates->push_back(c.name);
+    return {};
+  }
+  const toml::table* b = doc.root().get_as<toml::table>("boot");
+  for (const auto& g : *def.boot.gates)
+    if (std::ranges::none_of(defs, [&](const ContainerDef& c) { return c.name == g; }))
+      return fail(doc.error_at(b ? b->get("gates") : nullptr,
+                               fmt::format("[boot] gates: this image has no container '{}' "
+                                           "(gates name containers of `containers`)",
+                                           g)));
+  return {};
+}
+
 }  // namespace
 
 Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir,
@@ -239,7 +302,7 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   auto doc = TRY(TomlDoc::load_file(path));
   TRY(doc.reject_unknown_keys(
       doc.root(), "the image definition",
-      {"os", "kernel", "packages", "images", "containers", "disk", "host", "hardware"}));
+      {"os", "kernel", "packages", "images", "containers", "disk", "host", "hardware", "boot"}));
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
@@ -251,11 +314,9 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
   TRY(parse_host(doc, def));
-  if (const toml::table* d = TRY(doc.get_table(doc.root(), "disk"))) {
-    TRY(doc.reject_unknown_keys(*d, "[disk]", {"root_label", "free_space"}));
-    def.root_label = TRY(doc.get_string(*d, "root_label")).value_or(def.root_label);
-    def.disk_free_space = TRY(doc.get_size(*d, "free_space")).value_or(def.disk_free_space);
-  }
+  TRY(parse_disk(doc, def));
+  TRY(parse_boot(doc, def));
+  TRY(resolve_gates(doc, def));
   return def;
 }
 

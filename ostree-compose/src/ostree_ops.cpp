@@ -5,8 +5,8 @@
 #include <ostree.h>
 
 #include <filesystem>
-#include <fstream>
 
+#include "keel/bootloader/bls.hpp"
 #include "keel/common/gerror.hpp"
 #include "keel/common/sys.hpp"
 
@@ -103,7 +103,7 @@ Result<std::string> commit_tree(const CommitRequest& req) {
 namespace {
 
 Result<void> pull_local(OstreeSysroot* sysroot, const std::string& repo_path,
-                        const std::string& branch) {
+                        const std::string& branch) {  // or a commit checksum
   GError* err = nullptr;
   g_autoptr(OstreeRepo) srepo = nullptr;
   if (!ostree_sysroot_get_repo(sysroot, &srepo, nullptr, &err))
@@ -121,63 +121,115 @@ Result<void> pull_local(OstreeSysroot* sysroot, const std::string& repo_path,
   return {};
 }
 
-// Reads the single BLS entry OSTree wrote for the new deployment.
-Result<void> read_bls_entry(Deployment& d) {
-  fs::path dir = fs::path(d.sysroot) / "boot/loader/entries";
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::ifstream in(e.path());
-    std::string line;
-    while (std::getline(in, line)) {
-      auto sp = line.find(' ');
-      if (sp == std::string::npos) continue;
-      std::string key = line.substr(0, sp), val = line.substr(sp + 1);
-      // Paths are relative to the filesystem holding /boot: "/boot/ostree/..." when
-      // /boot is part of the root filesystem (Keel's layout), "/ostree/..." otherwise.
-      std::string rel = val.starts_with("/boot/") ? val.substr(1) : "boot" + val;
-      if (key == "linux") d.kernel = rel;
-      if (key == "initrd") d.initramfs = rel;
-      if (key == "options") d.options = val;
-    }
-  }
-  if (d.kernel.empty() || d.options.empty())
-    return fail_msg(fmt::format("OSTree wrote no usable boot entry in {}", dir.string()));
+// The default entry (the newest deployment) among those OSTree wrote.
+Result<void> read_default_entry(Deployment& d) {
+  std::string dir = d.sysroot + "/boot/loader/entries";
+  auto entries = TRY(bootloader::load_bls_entries(dir));
+  const auto& e = entries.front();
+  // Paths are relative to the filesystem holding /boot: "/boot/ostree/..." when
+  // /boot is part of the root filesystem (Keel's layout), "/ostree/..." otherwise.
+  auto rel = [](const std::string& v) {
+    return v.starts_with("/boot/") ? v.substr(1) : "boot" + v;
+  };
+  d.kernel = rel(e.kernel);
+  if (!e.initrds.empty()) d.initramfs = rel(e.initrds.front());
+  d.options = e.options;
   return {};
+}
+
+// OSTree picks its bootloader from the sysroot repository's config (sysroot.bootloader,
+// ostree-sysroot.c _ostree_sysroot_query_bootloader()); grub2 runs OSTREE_GRUB2_EXEC
+// (ostree-bootloader-grub2.c). Set explicitly, so nothing depends on a probed file.
+Result<void> use_grub2(OstreeSysroot* sysroot) {
+  GError* err = nullptr;
+  OstreeRepo* repo = ostree_sysroot_repo(sysroot);
+  g_autoptr(GKeyFile) cfg = ostree_repo_copy_config(repo);
+  g_key_file_set_string(cfg, "sysroot", "bootloader", "grub2");
+  if (!ostree_repo_write_config(repo, cfg, &err) || !ostree_repo_reload_config(repo, nullptr, &err))
+    return fail(gerror("setting sysroot.bootloader=grub2 in the sysroot repository", err));
+  return {};
+}
+
+Result<OstreeSysroot*> init_sysroot(const DeployRequest& req) {
+  GError* err = nullptr;
+  fs::create_directories(req.sysroot);
+  g_autoptr(GFile) file = g_file_new_for_path(req.sysroot.c_str());
+  g_autoptr(OstreeSysroot) sysroot = ostree_sysroot_new(file);
+  if (!ostree_sysroot_ensure_initialized(sysroot, nullptr, &err) ||
+      !ostree_sysroot_load(sysroot, nullptr, &err) ||
+      !ostree_sysroot_init_osname(sysroot, req.osname.c_str(), nullptr, &err))
+    return fail(gerror(fmt::format("initialising the sysroot {}", req.sysroot), err));
+  TRY(use_grub2(sysroot));
+  return static_cast<OstreeSysroot*>(g_steal_pointer(&sysroot));
+}
+
+Result<OstreeDeployment*> deploy_one(OstreeSysroot* sysroot, const DeployRequest& req,
+                                     const std::string& checksum, bool first) {
+  GError* err = nullptr;
+  g_autoptr(GKeyFile) origin = g_key_file_new();
+  g_key_file_set_string(origin, "origin", "refspec", req.branch.c_str());
+  std::vector<char*> argv;
+  for (const auto& k : req.kargs) argv.push_back(const_cast<char*>(k.c_str()));
+  argv.push_back(nullptr);
+  OstreeDeployment* dep = nullptr;
+  // RETAIN: the deployments made before stay, as fallbacks (no booted one to keep here).
+  auto flags = first ? OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE
+                     : OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_RETAIN;
+  if (!ostree_sysroot_deploy_tree(sysroot, req.osname.c_str(), checksum.c_str(), origin, nullptr,
+                                  argv.data(), &dep, nullptr, &err) ||
+      !ostree_sysroot_simple_write_deployment(sysroot, req.osname.c_str(), dep, nullptr, flags,
+                                              nullptr, &err)) {
+    if (dep) g_object_unref(dep);
+    return fail(gerror(fmt::format("deploying {}", checksum), err));
+  }
+  return dep;
 }
 
 }  // namespace
 
-Result<Deployment> deploy_commit(const std::string& sysroot_path, const std::string& repo_path,
-                                 const std::string& osname, const std::string& branch,
-                                 const std::string& checksum,
-                                 const std::vector<std::string>& kargs) {
-  GError* err = nullptr;
-  fs::create_directories(sysroot_path);
-  g_autoptr(GFile) file = g_file_new_for_path(sysroot_path.c_str());
-  g_autoptr(OstreeSysroot) sysroot = ostree_sysroot_new(file);
-  if (!ostree_sysroot_ensure_initialized(sysroot, nullptr, &err) ||
-      !ostree_sysroot_load(sysroot, nullptr, &err) ||
-      !ostree_sysroot_init_osname(sysroot, osname.c_str(), nullptr, &err))
-    return fail(gerror(fmt::format("initialising the sysroot {}", sysroot_path), err));
-  TRY(pull_local(sysroot, repo_path, branch));
-  g_autoptr(GKeyFile) origin = g_key_file_new();
-  g_key_file_set_string(origin, "origin", "refspec", branch.c_str());
-  std::vector<char*> argv;
-  for (const auto& k : kargs) argv.push_back(const_cast<char*>(k.c_str()));
-  argv.push_back(nullptr);
+Result<Deployment> deploy_commits(const DeployRequest& req) {
+  // libostree reads these when it writes the bootloader config; OSTREE_DEBUG_GRUB2 lets
+  // the generator's error through to our stderr instead of /dev/null.
+  g_setenv("OSTREE_GRUB2_EXEC", req.grub_generator.c_str(), TRUE);
+  g_setenv("OSTREE_DEBUG_GRUB2", "1", TRUE);
+  g_autoptr(OstreeSysroot) sysroot = TRY(init_sysroot(req));
   g_autoptr(OstreeDeployment) dep = nullptr;
-  if (!ostree_sysroot_deploy_tree(sysroot, osname.c_str(), checksum.c_str(), origin, nullptr,
-                                  argv.data(), &dep, nullptr, &err) ||
-      !ostree_sysroot_simple_write_deployment(sysroot, osname.c_str(), dep, nullptr,
-                                              OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
-                                              nullptr, &err))
-    return fail(gerror(fmt::format("deploying {}", checksum), err));
+  for (size_t i = 0; i < req.checksums.size(); ++i) {
+    // The newest by its branch, so the sysroot repository has the ref, as a host that
+    // pulled it would; older ones by checksum.
+    bool last = i + 1 == req.checksums.size();
+    TRY(pull_local(sysroot, req.repo_path, last ? req.branch : req.checksums[i]));
+    if (dep) g_object_unref(g_steal_pointer(&dep));
+    dep = TRY(deploy_one(sysroot, req, req.checksums[i], i == 0));
+  }
+  if (!dep) return fail_msg("nothing to deploy");
   Deployment d;
-  d.sysroot = sysroot_path;
+  d.sysroot = req.sysroot;
   g_autofree char* dir = ostree_sysroot_get_deployment_dirpath(sysroot, dep);
   d.deployment_dir = dir;
-  TRY(read_bls_entry(d));
+  GError* err = nullptr;
+  if (!ostree_sysroot_load(sysroot, nullptr, &err))
+    return fail(gerror("reloading the sysroot", err));
+  g_autoptr(GPtrArray) all = ostree_sysroot_get_deployments(sysroot);
+  for (guint i = 0; i < all->len; ++i) {
+    auto* di = static_cast<OstreeDeployment*>(all->pdata[i]);
+    d.ids.push_back(fmt::format("{}.{}", ostree_deployment_get_csum(di),
+                                ostree_deployment_get_deployserial(di)));
+  }
+  TRY(read_default_entry(d));
   return d;
+}
+
+Result<std::string> resolve_rev(const std::string& repo_path, const std::string& rev) {
+  if (!fs::exists(repo_path + "/config"))
+    return fail_msg(fmt::format("no OSTree repository at {} to find {} in", repo_path, rev));
+  OstreeRepo* repo = TRY(open_or_create(repo_path));
+  g_autoptr(OstreeRepo) owner = repo;
+  GError* err = nullptr;
+  g_autofree char* checksum = nullptr;
+  if (!ostree_repo_resolve_rev(repo, rev.c_str(), FALSE, &checksum, &err))
+    return fail(gerror(fmt::format("finding {} in {}", rev, repo_path), err));
+  return std::string(checksum);
 }
 
 }  // namespace keel::compose

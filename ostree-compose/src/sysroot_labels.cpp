@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "keel/bootloader/boot_counter.hpp"
+
 namespace keel::compose {
 
 namespace fs = std::filesystem;
@@ -25,18 +27,28 @@ enum class Walk { label, descend_only, skip };
 
 // Where a sysroot path lives in the booted system, and whether to label it.
 struct Mapper {
-  std::string var_prefix;  // ostree/deploy/<os>/var
-  std::string deployment;  // ostree/deploy/<os>/deploy/<csum>.0
+  std::string var_prefix;   // ostree/deploy/<os>/var
+  std::string deploy_root;  // ostree/deploy/<os>/deploy
+
+  // ostree/deploy/<os>/deploy/<csum>.<serial>, for the path itself or one under it
+  // (not <csum>.<serial>.origin, the file beside it).
+  std::string deployment_of(const std::string& rel) const {
+    if (!rel.starts_with(deploy_root + "/")) return {};
+    size_t end = rel.find('/', deploy_root.size() + 1);
+    std::string dir = rel.substr(0, end);
+    return bootloader::is_deployment_id(dir.substr(deploy_root.size() + 1)) ? dir : "";
+  }
 
   Walk decide(const std::string& rel, std::string& booted) const {
     auto under = [&](const std::string& dir) { return rel == dir || rel.starts_with(dir + "/"); };
-    // The deployment's root is immutable (chattr +i) and labelled by the commit.
-    if (rel == deployment) return Walk::descend_only;
-    if (under(deployment + "/etc")) {
-      booted = rel.substr(deployment.size());
+    // A deployment's root is immutable (chattr +i) and labelled by its commit.
+    if (std::string dep = deployment_of(rel); !dep.empty()) {
+      if (rel == dep) return Walk::descend_only;
+      if (!under(dep + "/etc")) return Walk::skip;
+      booted = rel.substr(dep.size());
       return Walk::label;
     }
-    if (under(deployment) || under("ostree/repo/objects")) return Walk::skip;
+    if (under("ostree/repo/objects")) return Walk::skip;
     if (under(var_prefix))
       booted = "/var" + rel.substr(var_prefix.size());
     else if (under("boot"))
@@ -68,7 +80,7 @@ Result<void> label_sysroot(const std::string& sysroot, const std::string& osname
   selinux_opt opt{SELABEL_OPT_PATH, fc.c_str()};
   LabelHandle h(selabel_open(SELABEL_CTX_FILE, &opt, 1));
   if (!h) return fail_errno("opening " + fc + " (is the SELinux policy in the image?)");
-  Mapper m{"ostree/deploy/" + osname + "/var", deployment_dir};
+  Mapper m{"ostree/deploy/" + osname + "/var", "ostree/deploy/" + osname + "/deploy"};
   TRY(label_one(h.get(), sysroot, "/sysroot"));
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(sysroot, ec);

@@ -209,3 +209,48 @@ TEST(ImageDef, StarKeepsEveryModule) {
   EXPECT_TRUE(generic->all_modules);
   EXPECT_EQ(generic->modules, std::vector<std::string>{"overlay"});
 }
+
+TEST(ImageDef, BootSettingsConsolesAndGates) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  d.write("c/net.toml", "image = \"busybox\"\nrestart = \"always\"\n");
+  std::string base = std::string(kMinimal);
+  base.replace(base.find("[\"c/hello.toml\"]"), 16, "[\"c/hello.toml\", \"c/net.toml\"]");
+  // Defaults: serial GRUB, console= from [kernel] args as before, gates = restart always.
+  auto r = load_image_def(d.write("a.toml", base), kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->boot.console, keel::bootloader::Console::serial);
+  EXPECT_EQ(r->kernel_args, std::vector<std::string>{"console=ttyS0"});
+  EXPECT_EQ(r->boot.gates, std::vector<std::string>{"net"});
+  // [boot] console decides the kernel's consoles when args names none.
+  std::string no_console = base;
+  no_console.replace(no_console.find("args = [\"console=ttyS0\"]"), 24, "args = [\"quiet\"]");
+  r = load_image_def(d.write("b.toml", no_console + "[boot]\nconsole = \"both\"\ngates = []\n"),
+                     kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->kernel_args,
+            (std::vector<std::string>{"quiet", "console=tty0", "console=ttyS0,115200"}));
+  EXPECT_EQ(r->boot.gates, std::vector<std::string>{});
+  r = load_image_def(d.write("c.toml", no_console), kFlavours);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kernel_args, (std::vector<std::string>{"quiet", "console=ttyS0,115200"}));
+}
+
+TEST(ImageDef, BadBootSettingsNameTheLine) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  auto bad = [&](const std::string& extra, const std::string& want) {
+    auto r = load_image_def(d.write("i.toml", std::string(kMinimal) + extra), kFlavours);
+    ASSERT_FALSE(r) << extra;
+    EXPECT_NE(r.error().message().find(want), std::string::npos) << r.error().message();
+  };
+  bad("[boot]\nconsole = \"serial\"\n",
+      "i.toml:8:8: [kernel] args names a console= and [boot] "
+      "console is set: keep one");
+  bad("[boot]\ngates = [\"nosuch\"]\n",
+      "i.toml:15:9: [boot] gates: this image has no container "
+      "'nosuch'");
+  bad("[boot]\ntries = 0\n", "i.toml:15:9: tries = 0");
+  bad("[boot]\nconsole = \"vga\"\n", "i.toml:15:11: console = \"vga\"");
+  bad("[disk]\nroot_label = \"my root\"\n", "i.toml:15:14: root_label must be 1-16 characters");
+}

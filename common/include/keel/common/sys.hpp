@@ -26,6 +26,10 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 // The second half of that for a file written by other means (a tool's output): fsync
 // tmp, rename it over path, fsync the directory. tmp is removed if the rename fails.
 Result<void> replace_file(const std::string& tmp, const std::string& path);
+// Overwrite an existing file's first data.size() bytes where they are (no truncation, no
+// new blocks), then fdatasync: for files another reader finds by their disk blocks, such
+// as GRUB's environment block.
+Result<void> overwrite_file_in_place(const std::string& path, std::string_view data);
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 Result<void> mount(const char* source, const std::string& target, const char* fstype,
                    unsigned long flags, const char* data = nullptr);

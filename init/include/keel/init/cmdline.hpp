@@ -24,6 +24,9 @@ struct KernelCmdline {
   std::string ostree;      // ostree=/ostree/boot.N/<os>/<bootcsum>/<serial>
   std::optional<ShutdownAction> shutdown_when_done;  // keel.shutdown-when-done=
   bool panic_reboot = false;                         // keel.panic-reboot[=1]
+  // keel.rollback=<deployment>: GRUB booted the fallback because that deployment used
+  // up its boot attempts (docs/BOOT.md "Boot counting").
+  std::string rollback;
   std::vector<std::string> warnings;  // unknown keel.* keys, bad values: logged, not fatal
 };
 

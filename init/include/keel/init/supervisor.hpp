@@ -18,6 +18,7 @@
 #include "keel/common/error.hpp"
 #include "keel/common/log.hpp"
 #include "keel/common/unique_fd.hpp"
+#include "keel/init/boot_check.hpp"
 #include "keel/init/cmdline.hpp"
 #include "keel/init/control.hpp"
 #include "keel/init/log_store.hpp"
@@ -43,6 +44,8 @@ struct SupervisorConfig {
   // The kernel log (/dev/kmsg): its SELinux denials are copied into keel-init's log,
   // where `keelctl logs keel-init` shows them. Empty: not read.
   std::string kmsg;
+  // This boot and its gates (boot_check.hpp); nullopt: nothing to mark good (harness).
+  std::optional<BootInfo> boot;
 };
 
 struct EventDeleter {
@@ -94,6 +97,11 @@ class Supervisor {
   static int on_console_writable(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_uevent(sd_event_source* s, int fd, uint32_t revents, void* ud);
   static int on_health_timer(sd_event_source* s, uint64_t usec, void* ud);
+  void start_boot_check();
+  void check_boot_gates();
+  void boot_verdict(GateVerdict v, const std::string& why);
+  static int on_boot_deadline(sd_event_source* s, uint64_t usec, void* ud);
+  Json boot_status() const;
   Json handle_control(const Json& request, ControlClient& client);
   Json control_status();
   Json control_logs(const Json& request, ControlClient& client);
@@ -126,6 +134,8 @@ class Supervisor {
   UniqueFd m_kmsg;
   EventSourcePtr m_kmsg_io;
   LogStore m_init_log;
+  GateVerdict m_boot_verdict = GateVerdict::waiting;  // supervisor_boot.cpp
+  EventSourcePtr m_boot_deadline;
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
   std::unique_ptr<ControlServer> m_control;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "keel/common/error.hpp"
 
@@ -19,6 +20,10 @@ struct ComposeOptions {
   std::string flavours_dir;  // kernel/flavours
   std::string flavour;       // if set, replaces [kernel] flavour; variant "<name>-<flavour>"
   std::string hwcompat_dir;  // hardware-compat: policy.toml and facts/<flavour>.lock
+  // If set, a revision of --repo (checksum, ref, "ref^") deployed before the new commit:
+  // the disk then holds two deployments, the new one the default and this one its
+  // fallback, as on a host after one update (docs/BOOT.md).
+  std::string previous;
   std::function<void(const std::string&)> warn;  // warnings (the compose goes on)
 };
 
@@ -30,6 +35,7 @@ struct ComposeResult {
   std::string disk_raw, disk_qcow2, kernel, initramfs;
   std::string cmdline;
   uint64_t disk_raw_bytes = 0;
+  std::vector<std::string> deployments;  // "<csum>.<serial>", the default first
 };
 
 // Called at the start of each step: step number, step count, what it does.
@@ -37,7 +43,12 @@ using ProgressFn = std::function<void(int, int, const std::string&)>;
 
 Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress);
 
-// The QEMU command that boots the result with a serial console (TCG or KVM).
+// The QEMU command that boots the result with a serial console (TCG or KVM) by direct
+// kernel boot: the default deployment's kernel, initramfs and command line.
 std::string qemu_command(const ComposeResult& r, const std::string& accel);
+// The QEMU command that boots the disk through UEFI firmware (OVMF) and GRUB, as a
+// machine would; `vars` is a writable copy of OVMF_VARS.fd.
+std::string qemu_uefi_command(const ComposeResult& r, const std::string& accel,
+                              const std::string& vars);
 
 }  // namespace keel::compose

@@ -14,6 +14,8 @@ struct DiskRequest {
   std::string work_dir;    // scratch space for the partition images
   std::string root_label;  // the initramfs finds the root by this label
   uint64_t free_space = 0;
+  std::string efi_binary;  // GRUB (grub_efi.hpp), copied to the ESP's EFI/BOOT/BOOTX64.EFI
+  uint64_t timestamp = 0;  // the ESP's file times (SOURCE_DATE_EPOCH), for reproducibility
 };
 
 struct DiskImages {
@@ -22,7 +24,7 @@ struct DiskImages {
   uint64_t raw_bytes = 0;  // virtual size
 };
 
-// GPT: partition 1 is a 64 MiB FAT ESP (for the bootloader), partition 2 the
+// GPT: partition 1 is a 64 MiB FAT ESP holding GRUB as EFI/BOOT/BOOTX64.EFI, partition 2 the
 // ext4 root holding the sysroot (including /boot). The ext4 image is made by
 // `mkfs.ext4 -d`, which keeps hardlinks, symlinks and xattrs.
 Result<DiskImages> write_disk_images(const DiskRequest& req);

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "keel/bootloader/settings.hpp"
 #include "keel/common/error.hpp"
 #include "keel/hwcompat/image.hpp"
 
@@ -38,6 +39,7 @@ struct ImageDef {
 
   std::string kernel_flavour;  // [kernel] flavour, or keel-compose --flavour
   std::string kernel_package;  // from kernel/flavours/<flavour>.toml
+  // [kernel] args, plus the console= arguments of [boot] console when args has none.
   std::vector<std::string> kernel_args;
   // [kernel] initramfs_modules and modules, plus [kernel.flavour_modules.<flavour>]'s
   // for the flavour in use.
@@ -61,6 +63,10 @@ struct ImageDef {
   // them at boot; /etc/hostname and /etc/sysctl.d on the host override them).
   std::string hostname;
   std::vector<std::pair<std::string, std::string>> sysctl;
+
+  // [boot]: consoles, GRUB's menu timeout, boot counting (docs/BOOT.md). `gates` is
+  // always set after loading: the names given, or every restart = "always" container.
+  bootloader::BootSettings boot;
 
   std::string root_label = "keel-root";
   uint64_t disk_free_space = 256ull << 20;  // free space left in the root filesystem

@@ -29,13 +29,29 @@ struct Deployment {
   std::string kernel;          // relative to sysroot: boot/ostree/<os>-<bootcsum>/vmlinuz-<kver>
   std::string initramfs;       // likewise
   std::string options;         // kernel command line from the BLS entry
+  // Every deployment in boot order (newest, the default, first): "<csum>.<serial>".
+  std::vector<std::string> ids;
 };
 
-// Initialises a fresh sysroot at `sysroot` (must not exist), pulls `checksum`
-// from `repo_path` into it and deploys it as the default with `kargs`.
-Result<Deployment> deploy_commit(const std::string& sysroot, const std::string& repo_path,
-                                 const std::string& osname, const std::string& branch,
-                                 const std::string& checksum,
-                                 const std::vector<std::string>& kargs);
+struct DeployRequest {
+  std::string sysroot;    // created; must not hold a sysroot yet
+  std::string repo_path;  // pulled from
+  std::string osname;
+  std::string branch;  // the origin's refspec
+  // Deployed in this order, each as the new default: the last one boots by default and
+  // the ones before it are its fallbacks (ostree admin status order, reversed).
+  std::vector<std::string> checksums;
+  std::vector<std::string> kargs;
+  // keel-grub-generator: OSTree's grub2 backend runs it to write each loader
+  // directory's grub.cfg (OSTREE_GRUB2_EXEC; the sysroot repository gets
+  // sysroot.bootloader=grub2).
+  std::string grub_generator;
+};
+
+// Initialises a fresh sysroot, pulls the commits into it and deploys them.
+Result<Deployment> deploy_commits(const DeployRequest& req);
+
+// `rev` (a checksum, a ref, "ref^") resolved in the repository, or an error naming it.
+Result<std::string> resolve_rev(const std::string& repo_path, const std::string& rev);
 
 }  // namespace keel::compose

@@ -13,6 +13,8 @@ namespace keel::compose {
 // /sysroot/... The commit's files (the deployment and ostree/repo, which share
 // inodes) already carry their labels from the commit and are left alone.
 // Without this, mkfs.ext4 -d copies files with no label: unlabeled_t at boot.
+// Every deployment's /etc is labelled, from the file_contexts of `deployment_dir` (the
+// default one); the other deployments' trees are skipped like the default's.
 Result<void> label_sysroot(const std::string& sysroot, const std::string& osname,
                            const std::string& deployment_dir);
 

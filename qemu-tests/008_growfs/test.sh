@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 006_growfs: the default image on a 2 GiB disk (a cloud volume or a bare-metal disk
+# 008_growfs: the default image on a 2 GiB disk (a cloud volume or a bare-metal disk
 # bigger than the image): the first boot grows the root partition and its ext4
 # filesystem to fill the disk while mounted, and the containers run as usual; the next
 # boot of the same disk finds nothing to grow.
@@ -45,4 +45,4 @@ LOG2=$LOG_DIR/second/serial.log
 check_boot "$LOG2"
 reject_line "$LOG2" "growing it with"
 expect_match "$LOG2" "EXT4-fs \(vda2\): mounted filesystem" "the grown filesystem mounts"
-keel_finish 006_growfs "$LOG"
+keel_finish 008_growfs "$LOG"

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""A QEMU serial console for boot tests that must press keys (qemu-tests/lib.sh
+keel_boot_uefi): connects to QEMU's socket chardev, appends everything to LOG, and each
+time the text so far matches the next WHEN regex, sends its KEYS (Python escapes, e.g.
+'\\x1b[B\\r' for Down and Enter). Exits when QEMU closes the socket.
+
+usage: serial-console.py SOCKET LOG [WHEN KEYS]...
+"""
+import re
+import socket
+import sys
+import time
+
+
+def main():
+    sock_path, log_path = sys.argv[1], sys.argv[2]
+    steps = [(re.compile(sys.argv[i].encode()), sys.argv[i + 1].encode().decode("unicode_escape"))
+             for i in range(3, len(sys.argv) - 1, 2)]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    for _ in range(200):  # QEMU creates the socket just after it starts
+        try:
+            s.connect(sock_path)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.05)
+    else:
+        sys.exit(f"serial-console: cannot connect to {sock_path}")
+    seen = b""
+    matched_at = 0
+    with open(log_path, "ab", buffering=0) as log:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                return
+            log.write(data)
+            seen += data
+            if steps and steps[0][0].search(seen, matched_at):
+                _, keys = steps.pop(0)
+                matched_at = len(seen)
+                log.write(f"\n[serial-console: sending {keys!r}]\n".encode())
+                s.sendall(keys.encode())
+
+
+if __name__ == "__main__":
+    main()
