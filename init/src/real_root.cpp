@@ -12,11 +12,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/init/bounded_run.hpp"
 #include "keel/init/drivers.hpp"
 #include "keel/init/grow_root.hpp"
 #include "keel/init/selinux_setup.hpp"
@@ -112,6 +114,31 @@ void check_usr_readonly() {
     log::warn(kLog, "/usr is writable");
 }
 
+// First boot (docs/FIRSTBOOT.md): keel-firstboot applies the host's user-data under
+// /etc, all or nothing, before the hostname is set and the definitions are read. It
+// is its own program so that PID 1 links none of its libraries; its failures are its
+// to report (console, /run/keel/firstboot.json): the boot goes on with what /etc has.
+void run_first_boot() {
+  constexpr const char* kFirstboot = "/usr/bin/keel-firstboot";
+  // Generous: a config drive is read in well under a second, even under emulation.
+  constexpr auto kTimeout = std::chrono::seconds(60);
+  if (!sys::exists(kFirstboot)) {
+    log::warn(kLog, "{} is missing: no first-boot configuration", kFirstboot);
+    return;
+  }
+  auto r = run_bounded({kFirstboot, "local"}, kTimeout);
+  if (!r) {
+    log::error(kLog, "first boot: {}", r.error().message());
+  } else if (r->timed_out) {
+    log::error(kLog, "first boot: {} took longer than {} s and was killed", kFirstboot,
+               kTimeout.count());
+    // It may have been in the middle of writing /etc: undo that now, not next boot.
+    auto undo = run_bounded({kFirstboot, "recover"}, kTimeout);
+    if (!undo || undo->timed_out || undo->status != 0)
+      log::error(kLog, "first boot: {} recover failed; /etc may be half-written", kFirstboot);
+  }
+}
+
 void set_hostname() {
   auto text = sys::read_file("/etc/hostname");
   if (!text) return;
@@ -193,17 +220,23 @@ void run_real_root_stage() {
   enable_cgroup_controllers();
   check_usr_readonly();
   grow_root_if_room();
+  // Drivers first: a config drive's file system and QEMU's fw_cfg need theirs.
+  load_device_drivers();
+  run_first_boot();
   set_hostname();
   set_sysctls();
-  load_device_drivers();
   SupervisorConfig config{
-      .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
+      // /run/keel/containers: definitions generated at boot (the first-boot metadata
+      // phase), between the image's and the host's, as systemd's /run/systemd/system.
+      .container_dirs = {"/usr/lib/keel/containers", "/run/keel/containers",
+                         "/etc/keel/containers"},
       .runtime = "/usr/bin/keel-runtime",
       .shutdown_when_done = cmd.shutdown_when_done,
       .control_socket = "/run/keel/control.sock",
       .log_dir = "/var/log/keel",
       .hotplug = true,
       .kmsg = "/dev/kmsg",
+      .firstboot_status = "/run/keel/firstboot.json",
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

@@ -43,6 +43,9 @@ struct SupervisorConfig {
   // The kernel log (/dev/kmsg): its SELinux denials are copied into keel-init's log,
   // where `keelctl logs keel-init` shows them. Empty: not read.
   std::string kmsg;
+  // keel-firstboot's outcome ({"state","message"}, docs/FIRSTBOOT.md), passed on in
+  // the status reply as "firstboot" when the file exists. Empty: none.
+  std::string firstboot_status;
 };
 
 struct EventDeleter {
