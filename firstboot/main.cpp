@@ -1,8 +1,6 @@
 // keel-firstboot: applies a host's user-data on its first boot (docs/FIRSTBOOT.md).
 // keel-init runs `keel-firstboot local` before the hostname is set and any container
 // starts; on clouds a container runs `keel-firstboot metadata` once the network is up.
-#include <curl/curl.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -53,12 +51,7 @@ int main(int argc, char** argv) {
   keel::log::set_boot_timestamps(cmd == "local" || cmd == "recover");
   if (cmd == "local") return keel::firstboot::run_local(paths);
   if (cmd == "recover") return keel::firstboot::run_recover(paths);
-  if (cmd == "metadata") {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int status = keel::firstboot::run_metadata(paths, url, options);
-    curl_global_cleanup();
-    return status;
-  }
+  if (cmd == "metadata") return keel::firstboot::run_metadata(paths, url, options);
   usage();
   return 2;
 }

@@ -1,7 +1,8 @@
 #include "keel/firstboot/checks.hpp"
 
+#include "curl_lib.hpp"
+
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -55,18 +56,12 @@ bool valid_days(std::string_view days) {
   return true;
 }
 
-struct CurlUrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-struct CurlFree {
-  void operator()(char* p) const { curl_free(p); }
-};
-
-std::optional<std::string> url_part(CURLU* u, CURLUPart part) {
+std::optional<std::string> url_part(const CurlLib& curl, CURLU* u, CURLUPart part) {
   char* raw = nullptr;
-  if (curl_url_get(u, part, &raw, 0) != CURLUE_OK || !raw) return std::nullopt;
-  std::unique_ptr<char, CurlFree> owned(raw);
-  return std::string(raw);
+  if (curl.url_get(u, part, &raw, 0) != CURLUE_OK || !raw) return std::nullopt;
+  std::string out(raw);
+  curl.free(raw);
+  return out;
 }
 
 // The SSH wire format's first field: uint32 length, then the key type's name.
@@ -179,11 +174,13 @@ Problem check_remote_url(std::string_view url) {
       url);
   if (url.empty() || url.size() > 2048 || url.find_first_of(" \t\r\n") != std::string_view::npos)
     return fix;
-  std::unique_ptr<CURLU, CurlUrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK)
-    return fix;
-  auto scheme = url_part(u.get(), CURLUPART_SCHEME);
-  auto host = url_part(u.get(), CURLUPART_HOST);
+  auto curl = curl_lib();
+  if (!curl) return "cannot check remote \"" + std::string(url) + "\": " + curl.error().message();
+  const CurlLib& c = **curl;
+  std::unique_ptr<CURLU, decltype(c.url_cleanup)> u(c.url(), c.url_cleanup);
+  if (!u || c.url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK) return fix;
+  auto scheme = url_part(c, u.get(), CURLUPART_SCHEME);
+  auto host = url_part(c, u.get(), CURLUPART_HOST);
   if (!scheme || (*scheme != "http" && *scheme != "https") || !host || host->empty()) return fix;
   return std::nullopt;
 }

@@ -5,26 +5,18 @@
 // back in a header (AWS "Use the Instance Metadata Service", as cloud-init does). A
 // service without tokens (OpenStack, IMDSv1) refuses the PUT; then the GET goes
 // without one.
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <memory>
 #include <thread>
 
+#include "curl_lib.hpp"
 #include "keel/firstboot/sources.hpp"
 #include "keel/firstboot/user_data.hpp"
 
 namespace keel::firstboot {
 
 namespace {
-
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Headers = std::unique_ptr<curl_slist, ListDeleter>;
 
 struct Body {
   std::string text;
@@ -49,42 +41,43 @@ struct Attempt {
 };
 
 // One request: GET, or PUT with an empty body when `put`.
-Attempt request(const std::string& url, const MetadataOptions& o, const std::string& header,
-                bool put) {
+Attempt request(const CurlLib& curl, const std::string& url, const MetadataOptions& o,
+                const std::string& header, bool put) {
   Attempt a;
-  std::unique_ptr<CURL, EasyDeleter> c(curl_easy_init());
-  Headers headers(header.empty() ? nullptr : curl_slist_append(nullptr, header.c_str()));
+  std::unique_ptr<CURL, decltype(curl.easy_cleanup)> c(curl.easy_init(), curl.easy_cleanup);
+  std::unique_ptr<curl_slist, decltype(curl.slist_free_all)> headers(
+      header.empty() ? nullptr : curl.slist_append(nullptr, header.c_str()), curl.slist_free_all);
   if (!c || (!header.empty() && !headers)) {
     a.code = CURLE_FAILED_INIT;
     return a;
   }
-  curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+  curl.easy_setopt(c.get(), CURLOPT_URL, url.c_str());
   if (put) {
-    curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, "");
+    curl.easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, "PUT");
+    curl.easy_setopt(c.get(), CURLOPT_POSTFIELDS, "");
   }
-  if (headers) curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(c.get(), CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT_MS,
+  if (headers) curl.easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl.easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http");
+  curl.easy_setopt(c.get(), CURLOPT_NOPROXY, "*");
+  curl.easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  curl.easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(o.connect_timeout.count()));
-  curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
-  curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &a.body);
-  a.code = curl_easy_perform(c.get());
-  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &a.status);
+  curl.easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl.easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, on_data);
+  curl.easy_setopt(c.get(), CURLOPT_WRITEDATA, &a.body);
+  a.code = curl.easy_perform(c.get());
+  curl.easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &a.status);
   return a;
 }
 
 // An IMDSv2 session token for `url` (".../latest/user-data" -> ".../latest/api/token"),
 // as the header to send, or "" when the service has none to give.
-std::string session_header(const std::string& url, const MetadataOptions& o) {
+std::string session_header(const CurlLib& curl, const std::string& url, const MetadataOptions& o) {
   constexpr std::string_view kPath = "/latest/user-data";
   if (!url.ends_with(kPath)) return {};
   std::string token_url = url.substr(0, url.size() - kPath.size()) + "/latest/api/token";
-  Attempt t = request(token_url, o, "X-aws-ec2-metadata-token-ttl-seconds: 300", true);
+  Attempt t = request(curl, token_url, o, "X-aws-ec2-metadata-token-ttl-seconds: 300", true);
   bool ok = t.code == CURLE_OK && t.status == 200 && !t.body.text.empty() &&
             t.body.text.size() <= 512 && t.body.text.find_first_of("\r\n") == std::string::npos;
   return ok ? "X-aws-ec2-metadata-token: " + t.body.text : std::string();
@@ -94,8 +87,14 @@ std::string session_header(const std::string& url, const MetadataOptions& o) {
 
 MetadataAnswer fetch_metadata(const std::string& url, const MetadataOptions& options) {
   MetadataAnswer out;
+  auto lib = curl_lib();
+  if (!lib) {
+    out.detail = lib.error().message();
+    return out;
+  }
+  const CurlLib& curl = **lib;
   for (int i = 1; i <= options.tries; ++i) {
-    Attempt a = request(url, options, session_header(url, options), false);
+    Attempt a = request(curl, url, options, session_header(curl, url, options), false);
     if (a.body.too_large) {
       out.detail =
           fmt::format("{} answered with more than {} bytes of user-data", url, kMaxUserData);
@@ -112,7 +111,7 @@ MetadataAnswer fetch_metadata(const std::string& url, const MetadataOptions& opt
       return out;
     }
     out.detail = a.code != CURLE_OK
-                     ? fmt::format("{}: {} (try {} of {})", url, curl_easy_strerror(a.code), i,
+                     ? fmt::format("{}: {} (try {} of {})", url, curl.easy_strerror(a.code), i,
                                    options.tries)
                      : fmt::format("{}: HTTP {} (try {} of {})", url, a.status, i, options.tries);
     if (i < options.tries) std::this_thread::sleep_for(options.pause);
