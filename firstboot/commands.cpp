@@ -93,8 +93,12 @@ bool apply_found(const Paths& p, const Found& found) {
 bool recover_interrupted(const Paths& p) {
   auto r = recover(p.root);
   if (!r) {
-    log::error(kLog, "an interrupted first boot left {}/{}: {}", p.root, kTxnDir,
-               r.error().message());
+    std::string m = fmt::format(
+        "an interrupted first boot left {}/{} that could not be undone: "
+        "{}; /etc may be half-written",
+        p.root, kTxnDir, r.error().message());
+    log::error(kLog, "{}", m);
+    report(p, State::failed, m);
     return false;
   }
   if (*r == Recovery::rolled_back)
