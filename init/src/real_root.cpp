@@ -18,6 +18,7 @@
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/firstboot/paths.hpp"
 #include "keel/init/bounded_run.hpp"
 #include "keel/init/drivers.hpp"
 #include "keel/init/grow_root.hpp"
@@ -118,24 +119,31 @@ void check_usr_readonly() {
 // /etc, all or nothing, before the hostname is set and the definitions are read. It
 // is its own program so that PID 1 links none of its libraries; its failures are its
 // to report (console, /run/keel/firstboot.json): the boot goes on with what /etc has.
+// Once its marker exists there is nothing left for it to do, and its exec is skipped,
+// as keel-growfs's is when the disk has no room.
 void run_first_boot() {
-  constexpr const char* kFirstboot = "/usr/bin/keel-firstboot";
+  using firstboot::kBinary, firstboot::kDoneMarker, firstboot::kTxnDir;
+  const std::string binary = kBinary;
   // Generous: a config drive is read in well under a second, even under emulation.
   constexpr auto kTimeout = std::chrono::seconds(60);
-  if (!sys::exists(kFirstboot)) {
-    log::warn(kLog, "{} is missing: no first-boot configuration", kFirstboot);
+  if (sys::exists(std::string("/") + kDoneMarker) && !sys::exists(std::string("/") + kTxnDir)) {
+    log::info(kLog, "first boot was completed on an earlier boot (/{})", kDoneMarker);
     return;
   }
-  auto r = run_bounded({kFirstboot, "local"}, kTimeout);
+  if (!sys::exists(binary)) {
+    log::warn(kLog, "{} is missing: no first-boot configuration", binary);
+    return;
+  }
+  auto r = run_bounded({binary, "local"}, kTimeout);
   if (!r) {
     log::error(kLog, "first boot: {}", r.error().message());
   } else if (r->timed_out) {
-    log::error(kLog, "first boot: {} took longer than {} s and was killed", kFirstboot,
+    log::error(kLog, "first boot: {} took longer than {} s and was killed", binary,
                kTimeout.count());
     // It may have been in the middle of writing /etc: undo that now, not next boot.
-    auto undo = run_bounded({kFirstboot, "recover"}, kTimeout);
+    auto undo = run_bounded({binary, "recover"}, kTimeout);
     if (!undo || undo->timed_out || undo->status != 0)
-      log::error(kLog, "first boot: {} recover failed; /etc may be half-written", kFirstboot);
+      log::error(kLog, "first boot: {} recover failed; /etc may be half-written", binary);
   }
 }
 

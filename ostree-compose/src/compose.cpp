@@ -121,9 +121,8 @@ Result<void> install_selinux_policy(Run& r) {
 }
 
 Result<void> install_keel(Run& r) {
-  for (const char* bin :
-       {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs", "keel-install",
-        "keel-firstboot"}) {
+  for (const char* bin : {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs",
+                          "keel-install", "keel-firstboot"}) {
     std::string src = r.opts.binaries + "/" + bin;
     if (!fs::exists(src))
       return fail_msg(

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/firstboot/paths.hpp"
 #include "keel/firstboot/user_data.hpp"
 
 namespace keel::firstboot {
@@ -25,9 +26,6 @@ struct FileChange {
   std::string content;
   mode_t mode = 0644;
 };
-
-// The marker whose presence means first boot is done (relative to the root).
-inline constexpr const char* kDoneMarker = "etc/keel/firstboot.done";
 
 // `source` says where the user-data came from, for the files' comments and the marker.
 std::vector<FileChange> render_changes(const UserData& ud, const HostFacts& facts,

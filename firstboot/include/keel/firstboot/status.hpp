@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "keel/common/error.hpp"
+#include "keel/firstboot/paths.hpp"
 
 namespace keel::firstboot {
 
@@ -21,8 +22,6 @@ enum class State {
 };
 
 std::string_view to_string(State s);
-
-inline constexpr const char* kStatusFile = "firstboot.json";  // in /run/keel
 
 // Atomically (write, fsync, rename), so keelctl never reads half a file.
 Result<void> write_status(const std::string& path, State state, const std::string& message);

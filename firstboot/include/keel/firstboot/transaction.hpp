@@ -15,13 +15,10 @@
 #include <vector>
 
 #include "keel/common/error.hpp"
+#include "keel/firstboot/paths.hpp"
 #include "keel/firstboot/render.hpp"
 
 namespace keel::firstboot {
-
-// Relative to the root: in /etc itself (the same file system as every target, which
-// rename(2) needs), and outside /etc/keel, which the transaction may create.
-inline constexpr const char* kTxnDir = "etc/.keel-firstboot.txn";
 
 struct ApplyOptions {
   // Tests only: stop after this many renames as a power cut would, leaving the
