@@ -24,6 +24,7 @@ void usage() {
       "       keel-init supervise --containers DIR [--containers DIR2 ...]\n"
       "                 --runtime PATH [--shutdown-when-done] [--grace-ms N]\n"
       "                 [--control SOCKET] [--log-dir DIR] [--notify-dir DIR]\n"
+      "                 [--firstboot-status FILE]\n"
       "       keel-init --version\n",
       stderr);
 }
@@ -46,6 +47,8 @@ bool parse_supervise_args(int argc, char** argv, keel::init::SupervisorConfig& c
       config.log_dir = argv[++i];
     } else if (a == "--notify-dir" && has_value) {
       config.notify_dir = argv[++i];
+    } else if (a == "--firstboot-status" && has_value) {
+      config.firstboot_status = argv[++i];
     } else if (a == "--shutdown-when-done") {
       config.shutdown_when_done = keel::init::ShutdownAction::poweroff;
     } else {

@@ -55,6 +55,8 @@ keel_nic_model() {
 # when KEEL_GUESTFWD is set (see keel_host_http), one forwarded port on the host.
 # KEEL_QEMU_DISK picks the root disk's controller: virtio-blk (default), virtio-scsi,
 # nvme or ahci. KEEL_QEMU_NIC picks the NIC: virtio-net (default) or e1000e.
+# KEEL_QEMU_EXTRA (an array) adds QEMU options (a config drive, -fw_cfg, -smbios);
+# KEEL_NETDEV_OPTS adds options to the user network (",net=169.254.0.0/16").
 keel_boot() {
   local image=$1 logdir=$2 limit=$3
   shift 3
@@ -75,8 +77,9 @@ keel_boot() {
     -m 1024 -smp 2 -nographic -no-reboot -serial "file:$logdir/serial.log" -monitor none \
     -kernel "$image/vmlinuz" -initrd "$image/initramfs.img" -append "$cmdline" \
     "${KEEL_DISK_OPTS[@]}" \
-    -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
-    -device "$nic_model,netdev=n0" -device virtio-rng-pci </dev/null >"$logdir/qemu.out" 2>&1
+    -netdev "user,id=n0,restrict=on${KEEL_NETDEV_OPTS:-}${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
+    -device "$nic_model,netdev=n0" -device virtio-rng-pci "${KEEL_QEMU_EXTRA[@]}" \
+    </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   set -e
   QEMU_SECONDS=$((SECONDS - start))
@@ -172,11 +175,12 @@ keel_grubenv_list() {
   return $status
 }
 
-# keel_host_http DIR: serves DIR over HTTP on a free loopback port for the guest and
-# sets KEEL_GUESTFWD so that the guest's http://10.0.2.100/ reaches it (QEMU's
-# guestfwd). The server is stopped when the test's shell exits.
+# keel_host_http DIR [GUEST_ADDRESS]: serves DIR over HTTP on a free loopback port for
+# the guest and sets KEEL_GUESTFWD so that the guest's http://10.0.2.100/ (or
+# http://GUEST_ADDRESS/, an address in the user network) reaches it (QEMU's guestfwd).
+# KEEL_HTTP_PORT is its loopback port. The server is stopped when the test's shell exits.
 keel_host_http() {
-  local dir=$1 portfile
+  local dir=$1 guest_addr=${2:-10.0.2.100} portfile
   portfile=$(mktemp)
   python3 -u - "$dir" "$portfile" >"$dir.server.log" 2>&1 <<'PY' &
 import functools, http.server, sys
@@ -191,7 +195,8 @@ PY
   local i
   for i in $(seq 50); do [[ -s $portfile ]] && break; sleep 0.1; done
   [[ -s $portfile ]] || { echo "FAIL: the host-side HTTP server did not start"; exit 1; }
-  KEEL_GUESTFWD="tcp:10.0.2.100:80-cmd:$(dirname "${BASH_SOURCE[0]}")/tcp-relay.py $(cat "$portfile")"
+  KEEL_HTTP_PORT=$(cat "$portfile")
+  KEEL_GUESTFWD="tcp:$guest_addr:80-cmd:$(dirname "${BASH_SOURCE[0]}")/tcp-relay.py $KEEL_HTTP_PORT"
   rm -f "$portfile"
   echo "host: serving $dir on $KEEL_GUESTFWD"
 }

@@ -1,4 +1,5 @@
 #include "keel/common/container_def.hpp"
+#include "keel/common/container_def_toml.hpp"
 #include "keel/common/signals.hpp"
 
 #include <fmt/format.h>
@@ -379,23 +380,21 @@ std::string_view to_string(RestartPolicy p) {
   return "?";
 }
 
-Result<ContainerDef> parse_container_def_text(std::string_view text, const std::string& path) {
-  auto doc = TRY(TomlDoc::parse(text, path));
-  const toml::table& t = doc.root();
+Result<ContainerDef> parse_container_def_table(const TomlDoc& doc, const toml::table& t,
+                                               std::string name, std::string_view section) {
   TRY(doc.reject_unknown_keys(
-      t, "the container definition",
-      {"image",    "command",  "env",         "hostname",   "restart",   "restart_max", "after",
-       "requires", "ready",    "stop_signal", "stop_grace", "resources", "system",      "network",
-       "cap_add",  "cap_drop", "user",        "mounts",     "volumes",   "health"}));
+      t, section, {"image",   "command",  "env",     "hostname",    "restart",    "restart_max",
+                   "after",   "requires", "ready",   "stop_signal", "stop_grace", "resources",
+                   "system",  "network",  "cap_add", "cap_drop",    "user",       "mounts",
+                   "volumes", "health",   "enabled"}));
   ContainerDef def;
-  def.source_path = path;
-  def.name = stem_of(path);
-  if (!is_valid_container_name(def.name))
-    return fail_msg(
-        fmt::format("{}: container name '{}' (from the file name) must be 1-63 "
-                    "characters of a-z, 0-9 and '-'; rename the file",
-                    path, def.name));
-  def.image = *TRY(doc.get_string(t, "image", true));
+  def.source_path = doc.path();
+  def.name = std::move(name);
+  // enabled = false masks a container of the same name from an earlier directory (an
+  // /etc override of an image's container), so nothing else is required then.
+  def.enabled = TRY(doc.get_bool(t, "enabled")).value_or(true);
+  def.image = TRY(doc.get_string(t, "image", def.enabled)).value_or("");
+  if (!def.enabled && def.image.empty()) return def;
   if (def.image.empty() || def.image.find('/') != std::string::npos || def.image.starts_with('.'))
     return fail(doc.error_at(t.get("image"),
                              "image must name an image the image definition "
@@ -424,6 +423,17 @@ Result<ContainerDef> parse_container_def_text(std::string_view text, const std::
     return fail(doc.error_at(t.get("ready"), "ready = \"healthy\" needs a [health] check"));
   def.resources = TRY(parse_resources(doc, t));
   return def;
+}
+
+Result<ContainerDef> parse_container_def_text(std::string_view text, const std::string& path) {
+  auto doc = TRY(TomlDoc::parse(text, path));
+  std::string name = stem_of(path);
+  if (!is_valid_container_name(name))
+    return fail_msg(
+        fmt::format("{}: container name '{}' (from the file name) must be 1-63 "
+                    "characters of a-z, 0-9 and '-'; rename the file",
+                    path, name));
+  return parse_container_def_table(doc, doc.root(), std::move(name), "the container definition");
 }
 
 Result<ContainerDef> parse_container_def(const std::string& path) {

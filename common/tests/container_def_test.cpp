@@ -1,4 +1,5 @@
 #include "keel/common/container_def.hpp"
+#include "keel/common/container_def_toml.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,6 +36,43 @@ TEST(ContainerDef, MissingImageIsAnError) {
   auto r = parse_container_def_text("command = [\"x\"]\n", "a.toml");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("missing required key 'image'"), std::string::npos);
+}
+
+TEST(ContainerDef, EnabledFalseNeedsNoImage) {
+  auto r = parse_container_def_text("enabled = false\n", "/etc/keel/containers/hello.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(r->enabled);
+  EXPECT_EQ(r->name, "hello");
+  auto on = parse_container_def_text("image = \"b\"\n", "a.toml");
+  ASSERT_TRUE(on);
+  EXPECT_TRUE(on->enabled);
+  // Still checked: a typo in a disabled definition is reported, not ignored.
+  auto bad = parse_container_def_text("enabled = \"no\"\n", "a.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("a.toml:1:"), std::string::npos) << bad.error().message();
+  // enabled = true still needs an image.
+  EXPECT_FALSE(parse_container_def_text("enabled = true\n", "a.toml"));
+}
+
+TEST(ContainerDef, TableOfALargerDocumentPointsIntoIt) {
+  auto doc = TomlDoc::parse(
+      "hostname = \"h\"\n[containers.add.web]\nimage = \"busybox\"\n"
+      "restart = \"sometimes\"\n",
+      "/run/user-data");
+  ASSERT_TRUE(doc);
+  const toml::table* web = doc->root().at_path("containers.add.web").as_table();
+  ASSERT_NE(web, nullptr);
+  auto r = parse_container_def_table(*doc, *web, "web", "[containers.add.web]");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("/run/user-data:4:"), std::string::npos)
+      << r.error().message();
+  auto typo = TomlDoc::parse("[c]\nimage = \"b\"\nimagee = 1\n", "/run/user-data");
+  ASSERT_TRUE(typo);
+  auto t = parse_container_def_table(*typo, *typo->root()["c"].as_table(), "c", "[c]");
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message().find("/run/user-data:3:10: unknown key 'imagee' in [c]"),
+            std::string::npos)
+      << t.error().message();
 }
 
 TEST(ContainerDef, BadRestartPolicyNamesLine) {

@@ -50,7 +50,9 @@ DefinitionSet load_definitions(const std::vector<std::string>& dirs) {
   }
   for (const auto& [name, path] : files) {
     auto def = parse_container_def(path);
-    if (def)
+    if (def && !def->enabled)
+      set.disabled.push_back(std::move(*def));
+    else if (def)
       set.defs.push_back(std::move(*def));
     else
       set.errors.push_back(std::move(def).error());

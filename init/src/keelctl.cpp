@@ -183,6 +183,11 @@ std::string format_status(const Json& result) {
     out += fmt::format("{:<20} {:<12} {:>8} {:>7} {:>8} {:>9}  {}\n", f("name"), state,
                        f("restarts"), f("pid"), f("uptime_s"), f("last_exit"), f("health"));
   }
+  // First boot's outcome under the table (docs/FIRSTBOOT.md): one line, the state
+  // first, so an invalid user-data is seen at a glance.
+  if (const Json* fb = field(result, "firstboot"))
+    out +=
+        fmt::format("\nfirst boot: {}: {}\n", str_field(*fb, "state"), str_field(*fb, "message"));
   return out;
 }
 

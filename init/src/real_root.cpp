@@ -12,11 +12,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/firstboot/paths.hpp"
+#include "keel/init/bounded_run.hpp"
 #include "keel/init/drivers.hpp"
 #include "keel/init/grow_root.hpp"
 #include "keel/init/selinux_setup.hpp"
@@ -112,6 +115,38 @@ void check_usr_readonly() {
     log::warn(kLog, "/usr is writable");
 }
 
+// First boot (docs/FIRSTBOOT.md): keel-firstboot applies the host's user-data under
+// /etc, all or nothing, before the hostname is set and the definitions are read. It
+// is its own program so that PID 1 links none of its libraries; its failures are its
+// to report (console, /run/keel/firstboot.json): the boot goes on with what /etc has.
+// Once its marker exists there is nothing left for it to do, and its exec is skipped,
+// as keel-growfs's is when the disk has no room.
+void run_first_boot() {
+  using firstboot::kBinary, firstboot::kDoneMarker, firstboot::kTxnDir;
+  const std::string binary = kBinary;
+  // Generous: a config drive is read in well under a second, even under emulation.
+  constexpr auto kTimeout = std::chrono::seconds(60);
+  if (sys::exists(std::string("/") + kDoneMarker) && !sys::exists(std::string("/") + kTxnDir)) {
+    log::info(kLog, "first boot was completed on an earlier boot (/{})", kDoneMarker);
+    return;
+  }
+  if (!sys::exists(binary)) {
+    log::warn(kLog, "{} is missing: no first-boot configuration", binary);
+    return;
+  }
+  auto r = run_bounded({binary, "local"}, kTimeout);
+  if (!r) {
+    log::error(kLog, "first boot: {}", r.error().message());
+  } else if (r->timed_out) {
+    log::error(kLog, "first boot: {} took longer than {} s and was killed", binary,
+               kTimeout.count());
+    // It may have been in the middle of writing /etc: undo that now, not next boot.
+    auto undo = run_bounded({binary, "recover"}, kTimeout);
+    if (!undo || undo->timed_out || undo->status != 0)
+      log::error(kLog, "first boot: {} recover failed; /etc may be half-written", binary);
+  }
+}
+
 void set_hostname() {
   auto text = sys::read_file("/etc/hostname");
   if (!text) return;
@@ -193,11 +228,16 @@ void run_real_root_stage() {
   enable_cgroup_controllers();
   check_usr_readonly();
   grow_root_if_room();
+  // Drivers first: a config drive's file system and QEMU's fw_cfg need theirs.
+  load_device_drivers();
+  run_first_boot();
   set_hostname();
   set_sysctls();
-  load_device_drivers();
   SupervisorConfig config{
-      .container_dirs = {"/usr/lib/keel/containers", "/etc/keel/containers"},
+      // /run/keel/containers: definitions generated at boot (the first-boot metadata
+      // phase), between the image's and the host's, as systemd's /run/systemd/system.
+      .container_dirs = {"/usr/lib/keel/containers", "/run/keel/containers",
+                         "/etc/keel/containers"},
       .runtime = "/usr/bin/keel-runtime",
       .shutdown_when_done = cmd.shutdown_when_done,
       .control_socket = "/run/keel/control.sock",
@@ -205,6 +245,7 @@ void run_real_root_stage() {
       .hotplug = true,
       .kmsg = "/dev/kmsg",
       .boot = read_boot_info(cmd),
+      .firstboot_status = "/run/keel/firstboot.json",
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

@@ -143,6 +143,9 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(SupervisorConfig config) 
   DefinitionSet set = load_definitions(sup->m_config.container_dirs);
   for (const auto& err : set.errors)
     log::error(kLog, "skipping a container definition: {}", err.message());
+  for (const auto& def : set.disabled)
+    log::info(kLog, "container {} is disabled on this host (enabled = false in {})", def.name,
+              def.source_path);
   StartOrder order = resolve_start_order(set.defs);
   for (const auto& w : order.warnings) log::warn(kLog, "{}", w);
   for (const auto& err : order.errors) log::error(kLog, "{}", err.message());

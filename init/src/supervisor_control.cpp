@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "keel/common/log.hpp"
+#include "keel/common/sys.hpp"
 #include "keel/init/supervisor.hpp"
 #include "supervisor_container.hpp"
 
@@ -80,10 +81,18 @@ Json Supervisor::control_status() {
         {"health", to_string(c->health.state())},
     });
   }
-  return ok_reply({{"uptime_s", seconds_since(m_started_at)},
-                   {"shutting_down", m_shutdown.has_value()},
-                   {"boot", boot_status()},
-                   {"containers", std::move(list)}});
+  Json result{{"uptime_s", seconds_since(m_started_at)},
+              {"shutting_down", m_shutdown.has_value()},
+              {"boot", boot_status()},
+              {"containers", std::move(list)}};
+  // Read at each request: the first-boot metadata phase updates it after boot. Small,
+  // on tmpfs, written atomically by keel-firstboot.
+  if (!m_config.firstboot_status.empty())
+    if (auto text = sys::read_file(m_config.firstboot_status)) {
+      Json fb = Json::parse(*text, nullptr, false);
+      result["firstboot"] = fb.is_object() ? fb : Json{{"state", "unreadable"}, {"message", *text}};
+    }
+  return ok_reply(std::move(result));
 }
 
 // {"method":"logs","name":N,"lines":100,"follow":false}; name "keel-init" is the

@@ -27,6 +27,21 @@ TEST(Definitions, EtcOverridesUsrAndBadOnesAreSkipped) {
   EXPECT_NE(set.errors[0].message().find("broken.toml"), std::string::npos);
 }
 
+TEST(Definitions, EnabledFalseMasksTheImagesContainer) {
+  TempDir dir;
+  std::string usr = dir / "usr", etc = dir / "etc";
+  write_text(usr + "/hello.toml", "image = \"busybox\"\n");
+  write_text(usr + "/web.toml", "image = \"nginx\"\n");
+  write_text(etc + "/hello.toml", "# disabled on this host\nenabled = false\n");
+  auto set = load_definitions({usr, etc});
+  ASSERT_TRUE(set.errors.empty()) << set.errors[0].message();
+  ASSERT_EQ(set.defs.size(), 1u);
+  EXPECT_EQ(set.defs[0].name, "web");
+  ASSERT_EQ(set.disabled.size(), 1u);
+  EXPECT_EQ(set.disabled[0].name, "hello");
+  EXPECT_EQ(set.disabled[0].source_path, etc + "/hello.toml");
+}
+
 TEST(Definitions, NothingThere) {
   auto set = load_definitions({"/nonexistent/keel"});
   EXPECT_TRUE(set.defs.empty());

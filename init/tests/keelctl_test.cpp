@@ -111,6 +111,13 @@ TEST(KeelctlFormat, StatusTable) {
       << t;
   EXPECT_NE(t.find("backing-off (crash-looping)"), std::string::npos) << t;
   EXPECT_EQ(format_status(Json::array()).find("web"), std::string::npos);  // no crash on junk
+  EXPECT_EQ(t.find("first boot"), std::string::npos);                      // none reported: no line
+  res["firstboot"] = {{"state", "invalid"}, {"message", "user-data:2:1: unknown key 'x'"}};
+  EXPECT_NE(format_status(res).find("\nfirst boot: invalid: user-data:2:1: unknown key 'x'\n"),
+            std::string::npos)
+      << format_status(res);
+  res["firstboot"] = "junk";
+  EXPECT_NE(format_status(res).find("first boot: : "), std::string::npos);  // no crash
 }
 
 TEST(Keelctl, StatusShowsTheBoot) {
@@ -192,7 +199,8 @@ class KeelctlLive : public ::testing::Test {
     std::string cmd = "exec " + std::string(KEEL_INIT_BINARY) + " supervise --containers " +
                       (m_dir / "defs") + " --runtime " + (m_dir / "bin/keel-runtime") +
                       " --control " + socket() + " --log-dir " + (m_dir / "logs") +
-                      " --grace-ms 2000 >" + log + " 2>&1";
+                      " --firstboot-status " + (m_dir / "firstboot.json") + " --grace-ms 2000 >" +
+                      log + " 2>&1";
     const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
     ASSERT_EQ(::posix_spawn(&m_pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
               0);
@@ -232,6 +240,26 @@ class KeelctlLive : public ::testing::Test {
 };
 
 }  // namespace
+
+// keel-firstboot's outcome file, read at each status request (docs/FIRSTBOOT.md).
+TEST_F(KeelctlLive, StatusShowsTheFirstBootOutcome) {
+  auto none = keelctl("status");
+  EXPECT_EQ(none.text.find("first boot"), std::string::npos) << none.text;
+  write_text(m_dir / "firstboot.json",
+             R"({"state":"invalid","message":"invalid user-data from the config drive: )"
+             R"(user-data:2:1: unknown key 'hostnme'"})"
+             "\n");
+  auto st = keelctl("status");
+  EXPECT_EQ(st.status, 0) << st.text;
+  EXPECT_NE(st.text.find("first boot: invalid: invalid user-data from the config drive: "
+                         "user-data:2:1: unknown key 'hostnme'"),
+            std::string::npos)
+      << st.text;
+  Json j = Json::parse(keelctl("--json status").text, nullptr, false);
+  EXPECT_EQ(j["result"]["firstboot"]["state"], "invalid");
+  write_text(m_dir / "firstboot.json", "not json");
+  EXPECT_NE(keelctl("status").text.find("first boot: unreadable: not json"), std::string::npos);
+}
 
 TEST_F(KeelctlLive, StatusLogsStopStartRestartPoweroff) {
   auto st = keelctl("status");

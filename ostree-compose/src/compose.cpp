@@ -151,8 +151,8 @@ Result<void> install_boot_files(Run& r) {
 }
 
 Result<void> install_keel(Run& r) {
-  for (const char* bin :
-       {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs", "keel-install"})
+  for (const char* bin : {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs",
+                          "keel-install", "keel-firstboot"})
     TRY(install_binary(r, bin, r.rootfs + "/usr/bin/" + bin));
   TRY(install_boot_files(r));
   TRY(install_selinux_policy(r));

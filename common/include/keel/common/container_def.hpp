@@ -63,8 +63,11 @@ struct ContainerVolume {
 };
 
 struct ContainerDef {
-  std::string name;                  // file stem; must be a valid hostname label
-  std::string source_path;           // where it was read from, for messages
+  std::string name;         // file stem; must be a valid hostname label
+  std::string source_path;  // where it was read from, for messages
+  // false: `enabled = false`, which masks the container of the same name that an
+  // earlier directory defines (an image's container disabled on one host).
+  bool enabled = true;
   std::string image;                 // OCI image layout name under the images directory
   std::vector<std::string> command;  // overrides the image's entrypoint + cmd
   std::vector<std::string> env;      // KEY=VALUE, added to the image's env

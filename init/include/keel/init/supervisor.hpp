@@ -46,6 +46,9 @@ struct SupervisorConfig {
   std::string kmsg;
   // This boot and its gates (boot_check.hpp); nullopt: nothing to mark good (harness).
   std::optional<BootInfo> boot;
+  // keel-firstboot's outcome ({"state","message"}, docs/FIRSTBOOT.md), passed on in
+  // the status reply as "firstboot" when the file exists. Empty: none.
+  std::string firstboot_status;
 };
 
 struct EventDeleter {
