@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/common/error.hpp"
 #include "keel/common/unique_fd.hpp"
@@ -34,6 +35,8 @@ struct Pipe {
   UniqueFd write;
 };
 Result<Pipe> pipe(int flags = 0);
+// The names in a directory, without "." and "..", in readdir order.
+Result<std::vector<std::string>> list_dir(const std::string& path);
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);
 
