@@ -1,5 +1,6 @@
 #include "keel/common/sys.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <memory>
 
 namespace keel::sys {
 
@@ -156,6 +158,28 @@ Result<Pipe> pipe(int flags) {
   int fds[2];
   if (::pipe2(fds, flags | O_CLOEXEC) < 0) return fail_errno("pipe2");
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+  auto fd = TRY(open(path, O_RDONLY | O_DIRECTORY));
+  DIR* d = ::fdopendir(fd.get());
+  if (!d) return fail_errno(call_on("fdopendir", path));
+  fd.release();  // closedir closes it
+  struct CloseDir {
+    void operator()(DIR* p) const { ::closedir(p); }
+  };
+  std::unique_ptr<DIR, CloseDir> owned(d);
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    const dirent* e = ::readdir(d);
+    if (!e) break;
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  // readdir(3): NULL with errno set is an error, NULL with errno unchanged the end.
+  if (errno != 0) return fail_errno(call_on("readdir", path));
+  return names;
 }
 
 bool exists(const std::string& path) {

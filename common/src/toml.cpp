@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "keel/common/sys.hpp"
 
 namespace keel {
 
@@ -27,11 +27,10 @@ Result<TomlDoc> TomlDoc::parse(std::string_view text, const std::string& path) {
 }
 
 Result<TomlDoc> TomlDoc::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Error::from_errno(fmt::format("cannot read {}", path), errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
+  auto text = sys::read_file(path);
+  if (!text)
+    return fail(Error::from_errno(fmt::format("cannot read {}", path), text.error().code()));
+  return parse(*text, path);
 }
 
 Error TomlDoc::error_at(const toml::node* node, std::string_view what) const {

@@ -7,21 +7,22 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "keel/common/sys.hpp"
 #include "keel/init/control.hpp"
 #include "keel/kernel/config_check.hpp"
 
 namespace keel::init {
 namespace {
 
+// Leaves errno set on failure, for the caller's message.
 bool read_text(const std::string& path, std::string& text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  text = ss.str();
+  auto r = sys::read_file(path);
+  if (!r) {
+    errno = r.error().code();
+    return false;
+  }
+  text = std::move(*r);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return true;
 }

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <charconv>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
@@ -19,10 +19,12 @@ constexpr std::string_view kLog = "keel-init";
 // Linux 3.5). Without one (a runtime that is the workload itself, as in the test
 // harness) the runtime's process is probed in its own namespace.
 pid_t container_pid(pid_t runtime) {
-  std::ifstream f("/proc/" + std::to_string(runtime) + "/task/" + std::to_string(runtime) +
-                  "/children");
+  auto text = sys::read_file("/proc/" + std::to_string(runtime) + "/task/" +
+                             std::to_string(runtime) + "/children");
+  if (!text) return runtime;
   pid_t child = 0;
-  return f >> child && child > 0 ? child : runtime;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), child);
+  return ec == std::errc() && child > 0 ? child : runtime;
 }
 
 }  // namespace

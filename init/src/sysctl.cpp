@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 
 #include "keel/common/sys.hpp"
@@ -40,9 +39,11 @@ Result<std::vector<SysctlSetting>> parse_sysctl_conf(std::string_view text,
 std::vector<std::string> sysctl_files(const std::vector<std::string>& dirs) {
   std::map<std::string, std::string> by_name;  // sorted by file name
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(*it, ec))
-      if (e.path().extension() == ".conf") by_name[e.path().filename()] = e.path();
+    auto names = sys::list_dir(*it);
+    if (!names) continue;  // a directory that is not there holds no settings
+    std::string dir = it->ends_with('/') ? it->substr(0, it->size() - 1) : *it;
+    for (auto& name : *names)
+      if (name.size() > 5 && name.ends_with(".conf")) by_name[name] = dir + "/" + name;
   }
   std::vector<std::string> out;
   for (auto& [name, path] : by_name) out.push_back(path);

@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
+#include "keel/common/sys.hpp"
 #include "keel/common/toml.hpp"
 #include "keel/kernel/config_check.hpp"
 
@@ -87,11 +86,11 @@ Result<std::vector<Rule>> parse_rules(std::string_view text, const std::string& 
 }
 
 Result<std::vector<Rule>> load_rules(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Error::from_errno(fmt::format("cannot read kernel rules {}", path), errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_rules(ss.str(), path);
+  auto text = sys::read_file(path);
+  if (!text)
+    return fail(
+        Error::from_errno(fmt::format("cannot read kernel rules {}", path), text.error().code()));
+  return parse_rules(*text, path);
 }
 
 Result<std::vector<Rule>> default_rules() {

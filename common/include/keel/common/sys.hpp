@@ -42,6 +42,8 @@ struct Pipe {
   UniqueFd write;
 };
 Result<Pipe> pipe(int flags = 0);
+// The names in a directory, without "." and "..", in readdir order.
+Result<std::vector<std::string>> list_dir(const std::string& path);
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);
 // Starts argv[0] (a path) with an empty signal mask (PID 1 blocks the signals its
