@@ -9,6 +9,7 @@
 
 #include "keel/common/log.hpp"
 #include "keel/compose/compose.hpp"
+#include "keel/compose/release_cli.hpp"
 #include "keel/compose/sign_cli.hpp"
 
 namespace fs = std::filesystem;
@@ -22,6 +23,8 @@ constexpr const char* kUsage =
     "                    [--hwcompat DIR]\n"
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
+    "       keel-compose release --repo DIR --from REPO:BRANCH --key SECRET --version V\n"
+    "                            [--deltas N] [--scratch-delta]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n"
     "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "keygen") return keel::compose::keygen_main(argc, argv);
   if (cmd == "sign") return keel::compose::sign_main(argc, argv);
+  if (cmd == "release") return keel::compose::release_main(argc, argv);
   ComposeOptions opts;
   if (!parse_args(argc, argv, opts)) {
     fmt::print(stderr, "{}", kUsage);
