@@ -8,6 +8,7 @@
 
 #include "keel/common/gerror.hpp"
 #include "keel/common/gobject.hpp"
+#include "keel/common/sys.hpp"
 #include "keel/compose/changelog.hpp"
 #include "keel/compose/process.hpp"
 #include "keel/sign/ed25519.hpp"
@@ -137,6 +138,8 @@ Result<Plan> plan(const ReleaseRequest& req) {
                     req.publish_repo));
   p.path = p.fresh ? req.publish_repo + ".tmp" : req.publish_repo;
   if (p.fresh) {
+    std::string parent = fs::absolute(req.publish_repo).parent_path().string();
+    TRY_CTX(sys::mkdir_p(parent), "creating --repo's parent directory");
     TRY(remove_tree(p.path));
     TRY(remove_tree(req.publish_repo));  // empty
   }
