@@ -40,8 +40,11 @@ std::vector<std::string> mmdebstrap_argv(const PackageRequest& req, const std::s
       "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/",
       "--setup-hook=sync-in " + cache + " /var/cache/apt/archives/",
       "--extract-hook=sync-out /var/cache/apt/archives " + cache,
-      "--extract-hook=ls \"$1\"/var/cache/apt/archives | grep '\\.deb$' > " + manifest, req.suite,
-      rootfs};
+      // The .debs actually extracted: the extract variant hands exactly those to its hooks
+      // in MMDEBSTRAP_ESSENTIAL (mmdebstrap(1), HOOKS); the archives directory also holds
+      // the rest of the shared download cache.
+      "--extract-hook=for d in $MMDEBSTRAP_ESSENTIAL; do basename \"$d\"; done > " + manifest,
+      req.suite, rootfs};
   if (!req.mirror.empty()) argv.push_back(req.mirror);
   return argv;
 }
