@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
     "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
-    "                    [--hwcompat DIR]\n"
+    "                    [--hwcompat DIR] [--update-key PUBLIC]\n"
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "       keel-compose release --repo DIR --from REPO:BRANCH --key SECRET --version V\n"
@@ -28,7 +28,8 @@ constexpr const char* kUsage =
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n"
     "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
-    "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n";
+    "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n"
+    "--update-key PUBLIC: hosts of the image trust this key's releases (docs/UPDATES.md).\n";
 
 double now() {
   timespec ts{};
@@ -40,10 +41,11 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
   if (argc < 3 || std::string(argv[1]) != "build") return false;
   o.definition = argv[2];
   std::map<std::string, std::string*> flags = {
-      {"--out", &o.out_dir},       {"--repo", &o.repo},
-      {"--cache", &o.cache_dir},   {"--work", &o.work_dir},
-      {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
-      {"--flavour", &o.flavour},   {"--hwcompat", &o.hwcompat_dir}};
+      {"--out", &o.out_dir},          {"--repo", &o.repo},
+      {"--cache", &o.cache_dir},      {"--work", &o.work_dir},
+      {"--binaries", &o.binaries},    {"--flavours", &o.flavours_dir},
+      {"--flavour", &o.flavour},      {"--hwcompat", &o.hwcompat_dir},
+      {"--update-key", &o.update_key}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;

@@ -137,9 +137,22 @@ std::string_view policy_name(Policy p) {
 }
 
 Result<void> apply_update_table(const TomlDoc& doc, const toml::table& t, std::string_view section,
-                                UpdateConfig& cfg) {
-  TRY(doc.reject_unknown_keys(t, section.empty() ? std::string_view("update.toml") : section,
-                              {"url", "branch", "policy", "version", "trusted_keys", "window"}));
+                                UpdateConfig& cfg,
+                                std::initializer_list<std::string_view> extra_keys) {
+  constexpr std::array<std::string_view, 6> kKnown = {"url",     "branch",       "policy",
+                                                      "version", "trusted_keys", "window"};
+  std::string where(section.empty() ? "update.toml" : section);
+  for (const auto& [k, v] : t) {
+    bool ok = std::find(kKnown.begin(), kKnown.end(), k.str()) != kKnown.end();
+    for (auto e : extra_keys) ok = ok || k.str() == e;
+    if (ok) continue;
+    std::string list;
+    for (auto name : kKnown) list += fmt::format("{}, ", name);
+    for (auto name : extra_keys) list += fmt::format("{}, ", name);
+    list.resize(list.size() - 2);
+    return fail(doc.error_at(
+        &v, fmt::format("unknown key '{}' in {} (known keys: {})", k.str(), where, list)));
+  }
   TRY(parse_url(doc, t, cfg));
   TRY(parse_policy(doc, t, cfg));
   TRY(parse_keys(doc, t, cfg));

@@ -19,6 +19,8 @@ struct ComposeOptions {
   std::string flavours_dir;  // kernel/flavours
   std::string flavour;       // if set, replaces [kernel] flavour; variant "<name>-<flavour>"
   std::string hwcompat_dir;  // hardware-compat: policy.toml and facts/<flavour>.lock
+  std::string update_key;    // a public key file the image's hosts trust for updates, on
+                             // top of [update] keys (keel-compose build --update-key)
   std::function<void(const std::string&)> warn;  // warnings (the compose goes on)
 };
 

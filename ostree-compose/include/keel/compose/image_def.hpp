@@ -62,6 +62,12 @@ struct ImageDef {
   std::string hostname;
   std::vector<std::pair<std::string, std::string>> sysctl;
 
+  // [update]: the host's update defaults (docs/UPDATES.md), written as
+  // /usr/lib/keel/update.toml, and the public keys the host trusts (keys = [...], files
+  // relative to the definition), installed in /usr/lib/keel/keys/.
+  std::string update_toml;           // empty: no [update]
+  std::vector<Located> update_keys;  // absolute paths
+
   std::string root_label = "keel-root";
   uint64_t disk_free_space = 256ull << 20;  // free space left in the root filesystem
 

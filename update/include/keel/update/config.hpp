@@ -48,9 +48,11 @@ std::string_view policy_name(Policy p);
 Result<UpdateConfig> load_update_config(const std::vector<std::string>& files);
 
 // The keys of one update table (an update.toml, or the image definition's [update]) onto
-// `cfg`. `section` names the table in messages ("[update]", or "" for a whole file).
+// `cfg`. `section` names the table in messages ("[update]", or "" for a whole file);
+// `extra_keys` are further keys the caller reads itself (the image definition's "keys").
 Result<void> apply_update_table(const TomlDoc& doc, const toml::table& t, std::string_view section,
-                                UpdateConfig& cfg);
+                                UpdateConfig& cfg,
+                                std::initializer_list<std::string_view> extra_keys = {});
 
 // The settings that every command needs: a URL, a pinned version when pinned.
 Result<void> check_complete(const UpdateConfig& cfg);
