@@ -196,4 +196,31 @@ sed -i "s|^url = .*|url = \"$URL/pub/\"|" "$T/update.toml"
 [[ $(json 'd["last_rollback"]["to"]["version"]' <"$T/status.json") == "$V1" ]] || fail "the rollback was not recorded"
 [[ $(var_state) == "$VAR_BEFORE" ]] || fail "/var changed during the rollback"
 "${K[@]}" status
+
+# --- Policies: `keelctl update auto` ----------------------------------------------------------
+default_version() { "${K[@]}" --json status | json 'd["deployments"][0]["version"]'; }
+policy() { printf 'url = "%s/pub/"\ntrusted_keys = ["%s/keys"]\n%s\n' "$URL" "$T" "$1" >"$T/update.toml"; }
+policy 'policy = "manual"'
+"${K[@]}" update auto | grep -q "policy is manual" || fail "manual policy acted"
+[[ $(default_version) == "$V1" ]] || fail "manual policy changed the default"
+policy "policy = \"pinned\"
+version = \"$V2\""
+"${K[@]}" update auto
+[[ $(default_version) == "$V2" ]] || fail "pinned $V2: the default is $(default_version)"
+# Pinned to the older release: found by walking back from the signed head, and deployed.
+policy "policy = \"pinned\"
+version = \"$V1\""
+"${K[@]}" update auto
+[[ $(default_version) == "$V1" ]] || fail "pinned $V1: the default is $(default_version)"
+# Automatic goes forward; outside its window it stages and leaves the reboot to the window.
+hour=$(( ($(date -u +%-H) + 12) % 24 ))
+policy "policy = \"automatic\"
+[window]
+start = \"$(printf %02d "$hour"):00\"
+duration = \"1h\""
+"${K[@]}" update auto | tee "$T/auto.out"
+[[ $(default_version) == "$V2" ]] || fail "automatic: the default is $(default_version)"
+grep -q "boots in the next maintenance window, from " "$T/auto.out" || fail "automatic did not wait for its window"
+[[ $(var_state) == "$VAR_BEFORE" ]] || fail "/var changed during the policy runs"
+echo "ok: policies manual, pinned (forward and back) and automatic with a window"
 echo "update nginx: PASS"
