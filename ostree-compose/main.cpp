@@ -11,6 +11,7 @@
 #include "keel/common/log.hpp"
 #include "keel/compose/cloud_formats.hpp"
 #include "keel/compose/compose.hpp"
+#include "keel/compose/release_cli.hpp"
 #include "keel/compose/sign_cli.hpp"
 
 namespace fs = std::filesystem;
@@ -21,16 +22,20 @@ namespace {
 constexpr const char* kUsage =
     "usage: keel-compose build IMAGE.toml [--out DIR] [--repo DIR] [--cache DIR]\n"
     "                    [--work DIR] [--binaries DIR] [--flavours DIR] [--flavour NAME]\n"
-    "                    [--hwcompat DIR] [--previous REV]\n"
+    "                    [--hwcompat DIR] [--previous REV] [--update-key PUBLIC]\n"
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "       keel-compose export IMAGE_DIR [--formats all|aws,azure,gce,vmware] [--out DIR]\n"
+    "       keel-compose release --repo DIR --from REPO:BRANCH --key SECRET --version V\n"
+    "                            [--deltas N] [--scratch-delta]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
     "          --work build/work/<name> --binaries <dir of keel-compose>\n"
     "--flavour NAME composes with kernel/flavours/NAME.toml instead of [kernel] flavour;\n"
     "          <name> (variant, branch, default --out and --work) becomes <stem>-NAME.\n"
     "--previous REV deploys REV of --repo (checksum, ref, ref^) before the new commit:\n"
-    "          the disk holds both, the new one the default and REV its fallback.\n";
+    "          the disk holds both, the new one the default and REV its fallback.\n"
+
+    "--update-key PUBLIC: hosts of the image trust this key's releases (docs/UPDATES.md).\n";
 
 double now() {
   timespec ts{};
@@ -46,7 +51,7 @@ bool parse_args(int argc, char** argv, ComposeOptions& o) {
       {"--cache", &o.cache_dir},   {"--work", &o.work_dir},
       {"--binaries", &o.binaries}, {"--flavours", &o.flavours_dir},
       {"--flavour", &o.flavour},   {"--hwcompat", &o.hwcompat_dir},
-      {"--previous", &o.previous}};
+      {"--previous", &o.previous}, {"--update-key", &o.update_key}};
   for (int i = 3; i < argc; i += 2) {
     auto it = flags.find(argv[i]);
     if (it == flags.end() || i + 1 >= argc) return false;
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
   if (cmd == "keygen") return keel::compose::keygen_main(argc, argv);
   if (cmd == "sign") return keel::compose::sign_main(argc, argv);
   if (cmd == "export") return keel::compose::export_main(argc, argv);
+  if (cmd == "release") return keel::compose::release_main(argc, argv);
   ComposeOptions opts;
   if (!parse_args(argc, argv, opts)) {
     fmt::print(stderr, "{}", kUsage);

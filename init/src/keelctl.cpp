@@ -222,7 +222,11 @@ int run_keelctl(const KeelctlCommand& cmd, std::FILE* out, std::FILE* err) {
   const std::string method = str_field(cmd.request, "method");
   auto r = read_lines(fd->get(), [&](const Json& j) {
     if (cmd.json) {
-      std::fputs(json_line(j).c_str(), out);
+      Json line = j;
+      if (first && method == "status" && !cmd.status_os.is_null() && bool_field(j, "ok") &&
+          line["result"].is_object())
+        line["result"]["os"] = cmd.status_os;
+      std::fputs(json_line(line).c_str(), out);
       std::fflush(out);
     }
     if (first) {
@@ -236,7 +240,10 @@ int run_keelctl(const KeelctlCommand& cmd, std::FILE* out, std::FILE* err) {
       const Json* found = field(j, "result");
       const Json& res = found ? *found : j;
       const Json* lines = field(res, "lines");
-      if (!cmd.json && method == "status") std::fputs(format_status(res).c_str(), out);
+      if (!cmd.json && method == "status") {
+        std::fputs(format_status(res).c_str(), out);
+        if (!cmd.status_os_text.empty()) std::fprintf(out, "\n%s", cmd.status_os_text.c_str());
+      }
       if (!cmd.json && method == "logs" && lines && lines->is_array())
         for (const auto& l : *lines)
           if (l.is_string()) std::fprintf(out, "%s\n", l.get<std::string>().c_str());

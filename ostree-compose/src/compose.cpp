@@ -12,6 +12,7 @@
 #include "keel/bootloader/grubenv.hpp"
 #include "keel/bootloader/settings.hpp"
 #include "keel/common/sys.hpp"
+#include "keel/compose/changelog.hpp"
 #include "keel/compose/container_images.hpp"
 #include "keel/compose/disk.hpp"
 #include "keel/compose/elf_deps.hpp"
@@ -27,6 +28,7 @@
 #include "keel/compose/sysroot_labels.hpp"
 #include "keel/kernel/config_check.hpp"
 #include "keel/runtime/layer_store.hpp"
+#include "keel/sign/ed25519.hpp"
 
 namespace keel::compose {
 
@@ -150,12 +152,83 @@ Result<void> install_boot_files(Run& r) {
       bootloader::render_boot_settings(r.def.boot, r.def.path + " [boot]"));
 }
 
+// OSTree runs `semodule -N --rebuild-if-modules-changed` inside every new deployment that
+// has /etc/selinux/config, through bwrap, and fails the deploy when that fails
+// (ostree-sysroot-deploy.c, sysroot_finalize_selinux_policy): every update of a host. So the
+// image carries a real semanage store of Keel's CIL modules under /etc/selinux (semanage.conf
+// store-root, as Fedora CoreOS does), built here by the build host's semodule (libsemanage
+// links the same CIL with libsepol); at deploy time semodule finds the modules unchanged.
+// The policy and file_contexts it links must be byte-identical to secilc's.
+Result<void> install_semanage_store(Run& r) {
+  std::string cil_dir = r.opts.binaries + "/selinux/cil";
+  std::vector<std::string> argv = {"semodule", "-p", r.rootfs, "-s", "keel", "-N", "-X", "100"};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(cil_dir, ec))
+    if (e.path().extension() == ".cil") argv.insert(argv.end(), {"-i", e.path().string()});
+  if (ec || argv.size() == 8)
+    return fail_msg(
+        fmt::format("{}: no CIL modules; build the policy first (make build)", cil_dir));
+  std::string etc = r.rootfs + "/etc/selinux";
+  TRY(sys::write_file_atomic(etc + "/semanage.conf",
+                             "# Written by keel-compose: the module store lives in the image's\n"
+                             "# /etc/selinux, where OSTree's deploy-time semodule finds it.\n"
+                             "module-store = direct\nstore-root = /etc/selinux\n"));
+  TRY_CTX(run_command(argv, {.log_path = r.log}), "building the semanage store (semodule)");
+  for (const char* f : {"policy/policy.33", "contexts/files/file_contexts"}) {
+    auto built = TRY(sys::read_file(etc + "/keel/" + f));
+    auto secilc =
+        TRY(sys::read_file(r.opts.binaries + "/selinux/" + fs::path(f).filename().string()));
+    if (built != secilc)
+      return fail_msg(
+          fmt::format("semodule linked a different {} than secilc from the same CIL "
+                      "modules ({}/keel/{}); the semanage store would not match the "
+                      "policy the image boots",
+                      f, etc, f));
+  }
+  return {};
+}
+
+// What the update client needs: the package list for release changelogs, the update
+// defaults and the trusted public keys (docs/UPDATES.md).
+Result<void> install_update_files(Run& r) {
+  std::vector<std::string> excluded;
+  for (const auto& e : r.def.excludes) excluded.push_back(e.value);
+  TRY(sys::mkdir_p(r.rootfs + "/usr/lib/keel", 0755));
+  TRY(sys::write_file_atomic(r.rootfs + "/" + kPackageList, package_list(r.debs, excluded)));
+  if (!r.def.update_toml.empty())
+    TRY(sys::write_file_atomic(r.rootfs + "/usr/lib/keel/update.toml", r.def.update_toml));
+  std::vector<Located> keys = r.def.update_keys;
+  if (!r.opts.update_key.empty()) {
+    TRY_CTX(sign::load_public_keys(r.opts.update_key), "keel-compose --update-key");
+    keys.push_back({r.opts.update_key, "keel-compose --update-key"});
+  }
+  std::set<std::string> names;
+  for (const auto& k : keys) {
+    std::string name = fs::path(k.value).stem().string() + ".pub";
+    if (!names.insert(name).second)
+      return fail_msg(
+          fmt::format("{}: a second update key named {} (key files are installed "
+                      "by name in /usr/lib/keel/keys/)",
+                      k.where, name));
+    TRY(install_file(k.value, r.rootfs + "/usr/lib/keel/keys/" + name, 0644));
+  }
+  return {};
+}
+
 Result<void> install_keel(Run& r) {
   for (const char* bin : {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs",
                           "keel-install", "keel-firstboot"})
     TRY(install_binary(r, bin, r.rootfs + "/usr/bin/" + bin));
   TRY(install_boot_files(r));
+  // keelctl update's helpers, which libostree runs itself: checked like Keel's binaries so
+  // that [packages] exclude cannot drop a library they need.
+  for (const char* tool : {"/usr/bin/bwrap", "/usr/sbin/semodule"})
+    if (fs::exists(r.rootfs + tool))
+      TRY_CTX(library_closure(r.rootfs, r.rootfs + tool),
+              fmt::format("{}: {} (keelctl update deploys through it)", r.def.path, tool));
   TRY(install_selinux_policy(r));
+  TRY(install_semanage_store(r));
+  TRY(install_update_files(r));
   if (r.def.hardware) TRY(install_matrix(r.def, r.opts.hwcompat_dir, r.rootfs, r.facts_text));
   for (const auto& c : r.def.container_defs)
     TRY(install_file(c, r.rootfs + "/usr/lib/keel/containers/" + fs::path(c).filename().string(),

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "keel/common/container_def.hpp"
 #include "keel/common/toml.hpp"
+#include "keel/sign/ed25519.hpp"
+#include "keel/update/config.hpp"
 
 namespace keel::compose {
 
@@ -295,14 +298,42 @@ Result<void> resolve_gates(const TomlDoc& doc, ImageDef& def) {
   return {};
 }
 
+// [update]: checked with the host's own parser, so a mistake fails the compose at its line
+// instead of every host at boot; written out without the image-only "keys".
+Result<void> parse_update(const TomlDoc& doc, ImageDef& def) {
+  const toml::table* u = TRY(doc.get_table(doc.root(), "update"));
+  if (!u) return {};
+  update::UpdateConfig cfg;
+  TRY(update::apply_update_table(doc, *u, "[update]", cfg, {"keys"}));
+  fs::path base = fs::path(doc.path()).parent_path();
+  for (const Located& k : TRY(located_array(doc, *u, "keys"))) {
+    std::string p = fs::absolute(base / k.value).lexically_normal().string();
+    if (!fs::exists(p))
+      return fail_msg(
+          fmt::format("{}: [update] keys: {} does not exist (a public key file "
+                      "from keel-compose keygen --public)",
+                      k.where, p));
+    TRY_CTX(sign::load_public_keys(p), k.where);
+    def.update_keys.push_back({p, k.where});
+  }
+  toml::table out = *u;
+  out.erase("keys");
+  std::ostringstream text;
+  text << "# From " << def.path << " [update] (keel-compose). /etc/keel/update.toml on the\n"
+       << "# host overrides it key by key (docs/UPDATES.md).\n"
+       << out << "\n";
+  def.update_toml = text.str();
+  return {};
+}
+
 }  // namespace
 
 Result<ImageDef> load_image_def(const std::string& path, const std::string& flavours_dir,
                                 const std::string& flavour) {
   auto doc = TRY(TomlDoc::load_file(path));
-  TRY(doc.reject_unknown_keys(
-      doc.root(), "the image definition",
-      {"os", "kernel", "packages", "images", "containers", "disk", "host", "hardware", "boot"}));
+  TRY(doc.reject_unknown_keys(doc.root(), "the image definition",
+                              {"os", "kernel", "packages", "images", "containers", "disk", "host",
+                               "hardware", "boot", "update"}));
   ImageDef def;
   def.path = path;
   def.variant = fs::path(path).stem().string();
@@ -314,6 +345,7 @@ Result<ImageDef> load_image_def(const std::string& path, const std::string& flav
   TRY(parse_packages(doc, def));
   TRY(parse_containers(doc, def));
   TRY(parse_host(doc, def));
+  TRY(parse_update(doc, def));
   TRY(parse_disk(doc, def));
   TRY(parse_boot(doc, def));
   TRY(resolve_gates(doc, def));

@@ -35,13 +35,20 @@ std::vector<std::string> mmdebstrap_argv(const PackageRequest& req, const std::s
       "--dpkgopt=path-include=/usr/share/doc/*/copyright",
       "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/info/*",
       "--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-exclude=/usr/share/lintian/*",
+      // bubblewrap's sysctl.d file allows unprivileged user namespaces, for use without
+      // setuid. Keel runs bwrap only as root (OSTree's deploy-time semodule); a host's
+      // kernel settings come from the image definition's [host.sysctl], nowhere else.
+      "--dpkgopt=path-exclude=/usr/lib/sysctl.d/50-bubblewrap.conf",
       // The download cache: mmdebstrap's documented sync-in/sync-out recipe; in the extract
       // variant the .debs are still there at extract-hook time.
       "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/",
       "--setup-hook=sync-in " + cache + " /var/cache/apt/archives/",
       "--extract-hook=sync-out /var/cache/apt/archives " + cache,
-      "--extract-hook=ls \"$1\"/var/cache/apt/archives | grep '\\.deb$' > " + manifest, req.suite,
-      rootfs};
+      // The .debs actually extracted: the extract variant hands exactly those to its hooks
+      // in MMDEBSTRAP_ESSENTIAL (mmdebstrap(1), HOOKS); the archives directory also holds
+      // the rest of the shared download cache.
+      "--extract-hook=for d in $MMDEBSTRAP_ESSENTIAL; do basename \"$d\"; done > " + manifest,
+      req.suite, rootfs};
   if (!req.mirror.empty()) argv.push_back(req.mirror);
   return argv;
 }

@@ -6,6 +6,7 @@
 
 #include "keel/common/sys.hpp"
 #include "keel/testing/temp_dir.hpp"
+#include "keel/update/config.hpp"
 
 using keel::testing::TempDir;
 
@@ -253,4 +254,45 @@ TEST(ImageDef, BadBootSettingsNameTheLine) {
   bad("[boot]\ntries = 0\n", "i.toml:15:9: tries = 0");
   bad("[boot]\nconsole = \"vga\"\n", "i.toml:15:11: console = \"vga\"");
   bad("[disk]\nroot_label = \"my root\"\n", "i.toml:15:14: root_label must be 1-16 characters");
+}
+
+// [update] is checked by the host's own parser and written out without the image-only keys.
+TEST(ImageDef, UpdateDefaultsAndKeys) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  d.write("keys/release.pub", "Ne8dG/CbRACmy46VQKTgZe2riowpeAxsx1fgU4igjSQ=\n");
+  auto path = d.write("i.toml", std::string(kMinimal) +
+                                    "[update]\nurl = \"https://updates.example/keel/\"\n"
+                                    "policy = \"automatic\"\nkeys = [\"keys/release.pub\"]\n"
+                                    "[update.window]\nstart = \"03:00\"\nduration = \"2h\"\n");
+  auto r = load_image_def(path, kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->update_keys.size(), 1u);
+  EXPECT_EQ(r->update_keys[0].value, d / "keys/release.pub");
+  EXPECT_EQ(r->update_keys[0].where, path + ":17:9");
+  // What the host will read, parsed back with the host's loader.
+  auto written = d.write("update.toml", r->update_toml);
+  auto cfg = keel::update::load_update_config({written});
+  ASSERT_TRUE(cfg) << cfg.error().message() << "\n" << r->update_toml;
+  EXPECT_EQ(cfg->url, "https://updates.example/keel/");
+  EXPECT_EQ(cfg->policy, keel::update::Policy::automatic);
+  ASSERT_TRUE(cfg->window);
+  EXPECT_EQ(cfg->window->length_min, 120);
+  EXPECT_EQ(r->update_toml.find("keys"), std::string::npos) << r->update_toml;
+}
+
+TEST(ImageDef, BadUpdateSectionNamesTheLine) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  d.write("bad.pub", "not a key\n");
+  auto bad = [&](const std::string& update, const std::string& what) {
+    auto r = load_image_def(d.write("i.toml", std::string(kMinimal) + update), kFlavours);
+    ASSERT_FALSE(r) << update;
+    EXPECT_NE(r.error().message().find(what), std::string::npos) << r.error().message();
+  };
+  bad("[update]\npolicy = \"often\"\n", "i.toml:15:10: policy 'often' is not one of");
+  bad("[update]\nurls = \"http://x\"\n", "unknown key 'urls' in [update] (known keys: url,");
+  bad("[update]\nkeys = [\"missing.pub\"]\n", "i.toml:15:9: [update] keys:");
+  bad("[update]\nkeys = [\"bad.pub\"]\n", "bad.pub:1: not an ed25519 public key");
+  bad("[update.window]\nstart = \"3am\"\nduration = \"1h\"\n", "[update.window] start '3am'");
 }

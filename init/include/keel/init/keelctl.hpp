@@ -30,6 +30,11 @@ struct KeelctlCommand {
   // `check-kernel [--config PATH]`: no socket; checks the running kernel (check_kernel.hpp).
   bool check_kernel = false;
   std::string kernel_config;  // empty: /usr/lib/modules/$(uname -r)/config
+  // `status` on a booted OSTree host: the deployments (keel-update, linked by keelctl's
+  // main only, so this library stays free of libostree). Added to the JSON result as "os"
+  // and printed after the container table.
+  Json status_os;
+  std::string status_os_text;
 };
 
 // argv without the program name. An error carries the usage problem.

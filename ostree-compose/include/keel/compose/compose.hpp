@@ -24,6 +24,8 @@ struct ComposeOptions {
   // the disk then holds two deployments, the new one the default and this one its
   // fallback, as on a host after one update (docs/BOOT.md).
   std::string previous;
+  std::string update_key;  // a public key file the image's hosts trust for updates, on
+                           // top of [update] keys (keel-compose build --update-key)
   std::function<void(const std::string&)> warn;  // warnings (the compose goes on)
 };
 

@@ -67,6 +67,11 @@ struct ImageDef {
   // [boot]: consoles, GRUB's menu timeout, boot counting (docs/BOOT.md). `gates` is
   // always set after loading: the names given, or every restart = "always" container.
   bootloader::BootSettings boot;
+  // [update]: the host's update defaults (docs/UPDATES.md), written as
+  // /usr/lib/keel/update.toml, and the public keys the host trusts (keys = [...], files
+  // relative to the definition), installed in /usr/lib/keel/keys/.
+  std::string update_toml;           // empty: no [update]
+  std::vector<Located> update_keys;  // absolute paths
 
   std::string root_label = "keel-root";
   uint64_t disk_free_space = 256ull << 20;  // free space left in the root filesystem

@@ -1,0 +1,66 @@
+// The deployments table is made from the JSON that --json prints.
+#include <gtest/gtest.h>
+
+#include "keel/update/cli.hpp"
+
+using nlohmann::json;
+
+TEST(DeploymentsStatus, TableShowsBootedPendingRollbackAndRecords) {
+  json s = {{"sysroot", "/"},
+            {"deployments",
+             {{{"version", "0.3.0"},
+               {"checksum", std::string(64, 'c')},
+               {"origin", "keel:keel/x86_64/default"},
+               {"default", true},
+               {"booted", false},
+               {"pending", true}},
+              {{"version", "0.2.0"},
+               {"checksum", std::string(64, 'b')},
+               {"origin", "keel:keel/x86_64/default"},
+               {"default", false},
+               {"booted", true}},
+              {{"version", "0.1.0"},
+               {"checksum", std::string(64, 'a')},
+               {"origin", "keel/x86_64/default"},
+               {"default", false},
+               {"booted", false}}}},
+            {"last_download",
+             {{"version", "0.3.0"},
+              {"time", "2026-11-20T10:00:00Z"},
+              {"bytes", 48213},
+              {"static_delta", true},
+              {"seconds", 0.4}}},
+            {"last_rollback",
+             {{"time", "2026-11-19T09:00:00Z"},
+              {"reason", "keelctl rollback"},
+              {"from", {{"version", "0.2.1"}}},
+              {"to", {{"version", "0.2.0"}}}}},
+            {"boot_counting", "not available"}};
+  std::string t = keel::update::format_deployments(s);
+  EXPECT_NE(
+      t.find("  0.3.0        cccccccccccc   keel:keel/x86_64/default       pending: boots next"),
+      std::string::npos)
+      << t;
+  EXPECT_NE(t.find("* 0.2.0        bbbbbbbbbbbb"), std::string::npos) << t;
+  EXPECT_NE(t.find("booted\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("0.1.0        aaaaaaaaaaaa   keel/x86_64/default            rollback"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("Last download: 0.3.0 at 2026-11-20T10:00:00Z: 48213 bytes (static delta)"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("Last rollback: 2026-11-19T09:00:00Z from 0.2.1 to 0.2.0: keelctl rollback"),
+            std::string::npos)
+      << t;
+}
+
+// Records come from files: wrong types must not crash keelctl (built without exceptions).
+TEST(DeploymentsStatus, ToleratesOddRecords) {
+  json s = {{"sysroot", "/x"},
+            {"deployments", 5},
+            {"last_download", {{"bytes", "many"}}},
+            {"last_rollback", {{"from", 3}}}};
+  std::string t = keel::update::format_deployments(s);
+  EXPECT_NE(t.find("Deployments of /x:"), std::string::npos) << t;
+  EXPECT_NE(t.find("Last download:  at : 0 bytes"), std::string::npos) << t;
+}
