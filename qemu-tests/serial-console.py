@@ -2,7 +2,7 @@
 """A QEMU serial console for boot tests that must press keys (qemu-tests/lib.sh
 keel_boot_uefi): connects to QEMU's socket chardev, appends everything to LOG, and each
 time the text so far matches the next WHEN regex, sends its KEYS (Python escapes, e.g.
-'\\x1b[B\\r' for Down and Enter). Exits when QEMU closes the socket.
+'v\\r' for Down and Enter). Exits when QEMU closes the socket.
 
 usage: serial-console.py SOCKET LOG [WHEN KEYS]...
 """
@@ -38,7 +38,12 @@ def main():
                 _, keys = steps.pop(0)
                 matched_at = len(seen)
                 log.write(f"\n[serial-console: sending {keys!r}]\n".encode())
-                s.sendall(keys.encode())
+                # One key at a time, as a person types: GRUB polls its serial terminal
+                # while redrawing the menu, and a burst sent at once was lost there once
+                # on a loaded machine (the menu stayed, nothing booted).
+                for key in keys:
+                    s.sendall(key.encode())
+                    time.sleep(0.3)
 
 
 if __name__ == "__main__":
