@@ -7,6 +7,7 @@ time the text so far matches the next WHEN regex, sends its KEYS (Python escapes
 usage: serial-console.py SOCKET LOG [WHEN KEYS]...
 """
 import re
+import select
 import socket
 import sys
 import time
@@ -27,23 +28,27 @@ def main():
         sys.exit(f"serial-console: cannot connect to {sock_path}")
     seen = b""
     matched_at = 0
+    # Keys go one at a time, a second apart, as a person types: GRUB redraws its menu
+    # after each key, and keys sent in a burst were lost there on a loaded machine. The
+    # socket is read all the while, so none of the guest's output is dropped.
+    typing, next_key = [], 0.0
     with open(log_path, "ab", buffering=0) as log:
         while True:
-            data = s.recv(65536)
-            if not data:
-                return
-            log.write(data)
-            seen += data
+            readable, _, _ = select.select([s], [], [], 0.1)
+            if readable:
+                data = s.recv(65536)
+                if not data:
+                    return
+                log.write(data)
+                seen += data
             if steps and steps[0][0].search(seen, matched_at):
                 _, keys = steps.pop(0)
                 matched_at = len(seen)
                 log.write(f"\n[serial-console: sending {keys!r}]\n".encode())
-                # One key at a time, as a person types: GRUB polls its serial terminal
-                # while redrawing the menu, and a burst sent at once was lost there once
-                # on a loaded machine (the menu stayed, nothing booted).
-                for key in keys:
-                    s.sendall(key.encode())
-                    time.sleep(0.3)
+                typing.extend(keys)
+            if typing and time.monotonic() >= next_key:
+                s.sendall(typing.pop(0).encode())
+                next_key = time.monotonic() + 1.0
 
 
 if __name__ == "__main__":
