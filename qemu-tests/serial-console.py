@@ -28,13 +28,16 @@ def main():
         sys.exit(f"serial-console: cannot connect to {sock_path}")
     seen = b""
     matched_at = 0
-    # Keys go one at a time, a second apart, as a person types: GRUB redraws its menu
-    # after each key, and keys sent in a burst were lost there on a loaded machine. The
-    # socket is read all the while, so none of the guest's output is dropped.
-    typing, next_key = [], 0.0
+    # Each step's keys go one at a time, a second apart, as a person types, and the socket
+    # is read all the while, so none of the guest's output is dropped. OVMF's terminal
+    # driver polls the same UART as GRUB and now and then takes a key first, so a step
+    # that gets no reaction within 3 s is typed again (up to 5 times). The reaction is the
+    # next step's text; for the last step, any output at all.
+    typing, next_key, current, sent_at, retries, sent_len = [], 0.0, None, 0.0, 0, 0
     with open(log_path, "ab", buffering=0) as log:
         while True:
             readable, _, _ = select.select([s], [], [], 0.1)
+            now = time.monotonic()
             if readable:
                 data = s.recv(65536)
                 if not data:
@@ -46,9 +49,19 @@ def main():
                 matched_at = len(seen)
                 log.write(f"\n[serial-console: sending {keys!r}]\n".encode())
                 typing.extend(keys)
-            if typing and time.monotonic() >= next_key:
+                current, retries = keys, 0
+            if current is not None and not typing:
+                reacted = (steps and steps[0][0].search(seen, matched_at)) or \
+                          (not steps and len(seen) > sent_len)
+                if reacted:
+                    current = None
+                elif now - sent_at > 3.0 and retries < 5:
+                    log.write(f"\n[serial-console: no reaction, again {current!r}]\n".encode())
+                    typing.extend(current)
+                    retries += 1
+            if typing and now >= next_key:
                 s.sendall(typing.pop(0).encode())
-                next_key = time.monotonic() + 1.0
+                sent_at, next_key, sent_len = now, now + 1.0, len(seen)
 
 
 if __name__ == "__main__":
