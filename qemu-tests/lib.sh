@@ -128,6 +128,15 @@ keel_boot_uefi() {
   echo "qemu: exited with status $QEMU_STATUS after ${QEMU_SECONDS}s"
 }
 
+# keel_two_deployments IMAGE_DIR: sets NEWER and OLDER to the deployments the image's
+# `deployments` file lists at index 0 (the default) and 1 (its fallback); exits if either
+# is missing (an image composed with keel-compose --previous has both).
+keel_two_deployments() {
+  NEWER=$(awk '$1 == 0 {print $2}' "$1/deployments")
+  OLDER=$(awk '$1 == 1 {print $2}' "$1/deployments")
+  [[ -n $NEWER && -n $OLDER ]] || { echo "FAIL: $1/deployments lists fewer than 2"; exit 1; }
+}
+
 # keel_disk_overlay IMAGE_DIR WORK_DIR: a fresh WORK_DIR/disk.qcow2 backed by the image's
 # disk.qcow2, for a boot that writes (GRUB's counter, keel-init marking the boot good)
 # without touching the image. Prints its path.

@@ -9,9 +9,7 @@ IMAGE_DIR=$1
 LOG_DIR=$2
 LOG=$LOG_DIR/serial.log
 
-NEWER=$(awk '$1 == 0 {print $2}' "$IMAGE_DIR/deployments")
-OLDER=$(awk '$1 == 1 {print $2}' "$IMAGE_DIR/deployments")
-[[ -n $NEWER && -n $OLDER ]] || { echo "FAIL: $IMAGE_DIR/deployments lists fewer than 2"; exit 1; }
+keel_two_deployments "$IMAGE_DIR"
 DISK=$(keel_disk_overlay "$IMAGE_DIR" "$LOG_DIR")
 echo "disk: $DISK; entry 0: $NEWER, entry 1: $OLDER"
 

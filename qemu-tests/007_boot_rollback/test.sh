@@ -10,9 +10,7 @@ IMAGE_DIR=$1
 LOG_DIR=$2
 LOG=$LOG_DIR/serial.log
 
-NEWER=$(awk '$1 == 0 {print $2}' "$IMAGE_DIR/deployments")
-OLDER=$(awk '$1 == 1 {print $2}' "$IMAGE_DIR/deployments")
-[[ -n $NEWER && -n $OLDER ]] || { echo "FAIL: $IMAGE_DIR/deployments lists fewer than 2"; exit 1; }
+keel_two_deployments "$IMAGE_DIR"
 DISK=$(keel_disk_overlay "$IMAGE_DIR" "$LOG_DIR")
 ENV_OFFSET=$(keel_grubenv_offset "$IMAGE_DIR")
 echo "disk: $DISK, grubenv at byte $ENV_OFFSET; on trial: $NEWER; fallback: $OLDER"
