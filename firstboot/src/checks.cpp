@@ -1,13 +1,10 @@
 #include "keel/firstboot/checks.hpp"
 
-#include "curl_lib.hpp"
-
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <sodium.h>
 
 #include <array>
-#include <memory>
 #include <vector>
 
 namespace keel::firstboot {
@@ -26,42 +23,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     if (at == std::string_view::npos) return out;
     s.remove_prefix(at + 1);
   }
-}
-
-// "HH:MM", 00:00 to 23:59; minutes since midnight.
-std::optional<int> parse_clock(std::string_view t) {
-  if (t.size() != 5 || t[2] != ':') return std::nullopt;
-  for (size_t i : {0u, 1u, 3u, 4u})
-    if (t[i] < '0' || t[i] > '9') return std::nullopt;
-  int h = (t[0] - '0') * 10 + (t[1] - '0');
-  int m = (t[3] - '0') * 10 + (t[4] - '0');
-  if (h > 23 || m > 59) return std::nullopt;
-  return h * 60 + m;
-}
-
-bool is_day(std::string_view d) {
-  for (std::string_view name : {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
-    if (d == name) return true;
-  return false;
-}
-
-bool valid_days(std::string_view days) {
-  if (days == "daily") return true;
-  for (std::string_view item : split(days, ',')) {
-    auto range = split(item, '-');
-    if (range.size() > 2) return false;
-    for (std::string_view d : range)
-      if (!is_day(d)) return false;
-  }
-  return true;
-}
-
-std::optional<std::string> url_part(const CurlLib& curl, CURLU* u, CURLUPart part) {
-  char* raw = nullptr;
-  if (curl.url_get(u, part, &raw, 0) != CURLUE_OK || !raw) return std::nullopt;
-  std::string out(raw);
-  curl.free(raw);
-  return out;
 }
 
 // The SSH wire format's first field: uint32 length, then the key type's name.
@@ -146,55 +107,6 @@ Problem check_interface(std::string_view name) {
       "interface \"{}\" is not an interface name (1-15 characters of letters, "
       "digits, '-', '_' and '.', e.g. \"eth0\")",
       name);
-}
-
-Problem check_update_window(std::string_view window) {
-  auto bad = [&] {
-    return fmt::format(
-        "window \"{}\" must be DAYS HH:MM-HH:MM, DAYS being \"daily\" or day "
-        "names and ranges (Mon Tue Wed Thu Fri Sat Sun), e.g. \"Sun "
-        "02:00-04:00\" or \"Mon-Fri 22:00-02:00\"",
-        window);
-  };
-  size_t space = window.find(' ');
-  if (space == std::string_view::npos) return bad();
-  auto times = split(window.substr(space + 1), '-');
-  if (!valid_days(window.substr(0, space)) || times.size() != 2) return bad();
-  auto start = parse_clock(times[0]), end = parse_clock(times[1]);
-  if (!start || !end) return bad();
-  if (*start == *end)
-    return fmt::format("window \"{}\" starts and ends at the same time; give it a length", window);
-  return std::nullopt;
-}
-
-Problem check_remote_url(std::string_view url) {
-  std::string fix = fmt::format(
-      "remote \"{}\" must be an http:// or https:// URL with a host, e.g. "
-      "\"https://updates.example.com/keel\"",
-      url);
-  if (url.empty() || url.size() > 2048 || url.find_first_of(" \t\r\n") != std::string_view::npos)
-    return fix;
-  auto curl = curl_lib();
-  if (!curl) return "cannot check remote \"" + std::string(url) + "\": " + curl.error().message();
-  const CurlLib& c = **curl;
-  std::unique_ptr<CURLU, decltype(c.url_cleanup)> u(c.url(), c.url_cleanup);
-  if (!u || c.url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK) return fix;
-  auto scheme = url_part(c, u.get(), CURLUPART_SCHEME);
-  auto host = url_part(c, u.get(), CURLUPART_HOST);
-  if (!scheme || (*scheme != "http" && *scheme != "https") || !host || host->empty()) return fix;
-  return std::nullopt;
-}
-
-Problem check_version(std::string_view version) {
-  bool ok = !version.empty() && version.size() <= 64;
-  for (char c : version)
-    ok = ok && (is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-' ||
-                c == '_' || c == '~');
-  if (ok) return std::nullopt;
-  return fmt::format(
-      "version \"{}\" must be a release version such as \"0.2.0\" (letters, "
-      "digits and .+-_~, at most 64)",
-      version);
 }
 
 Problem check_authorized_key(std::string_view line) {

@@ -85,17 +85,11 @@ std::vector<FileChange> render_changes(const UserData& ud, const HostFacts& fact
                    fmt::format("# Disabled by keel-firstboot: the user-data's [containers] "
                                "disable ({}).\nenabled = false\n",
                                source)});
-  if (ud.update) {
-    toml::table t;
-    t.insert("policy", ud.update->policy);
-    if (ud.update->remote) t.insert("remote", *ud.update->remote);
-    if (ud.update->window) t.insert("window", *ud.update->window);
-    if (ud.update->version) t.insert("version", *ud.update->version);
+  if (ud.update)
     out.push_back({"etc/keel/update.toml",
                    "# Written by keel-firstboot from the user-data's [update] "
                    "(docs/FIRSTBOOT.md).\n" +
-                       toml_text(t)});
-  }
+                       ud.update->text});
   if (!ud.trusted_keys.empty())
     out.push_back({"etc/keel/keys/user-data.pub",
                    fmt::format("# Trusted by keel-firstboot from the user-data's [keys].\n{}\n",

@@ -175,34 +175,14 @@ Result<void> parse_containers(const TomlDoc& doc, const HostFacts& facts, UserDa
   return {};
 }
 
+// [update] is /etc/keel/update.toml's table, so the update client's parser checks it (the
+// same errors `keelctl update` would give, here at first boot with the user-data's line).
 Result<void> parse_update(const TomlDoc& doc, UserData& ud) {
   const toml::table* t = TRY(doc.get_table(doc.root(), "update"));
   if (!t) return {};
-  TRY(doc.reject_unknown_keys(*t, "[update]", {"policy", "remote", "window", "version"}));
-  UpdateConfig u;
-  u.policy = *TRY(doc.get_string(*t, "policy", true));
-  if (u.policy != "manual" && u.policy != "automatic" && u.policy != "pinned")
-    return fail(doc.error_at(t->get("policy"), fmt::format("policy = \"{}\" is not known; use "
-                                                           "\"manual\", \"automatic\" or "
-                                                           "\"pinned\"",
-                                                           u.policy)));
-  u.remote = TRY(doc.get_string(*t, "remote"));
-  u.window = TRY(doc.get_string(*t, "window"));
-  u.version = TRY(doc.get_string(*t, "version"));
-  if (u.remote)
-    if (auto p = check_remote_url(*u.remote)) return fail(doc.error_at(t->get("remote"), *p));
-  if (u.window && u.policy != "automatic")
-    return fail(doc.error_at(t->get("window"), "window only applies to policy = \"automatic\""));
-  if (u.window)
-    if (auto p = check_update_window(*u.window)) return fail(doc.error_at(t->get("window"), *p));
-  if (u.policy == "pinned" && !u.version)
-    return fail(doc.error_at(t,
-                             "policy = \"pinned\" needs the release to stay on: add "
-                             "version = \"0.1.0\""));
-  if (u.version && u.policy != "pinned")
-    return fail(doc.error_at(t->get("version"), "version only applies to policy = \"pinned\""));
-  if (u.version)
-    if (auto p = check_version(*u.version)) return fail(doc.error_at(t->get("version"), *p));
+  UpdateSettings u;
+  TRY(update::apply_update_table(doc, *t, "[update]", u.config));
+  u.text = toml_text(*t);
   ud.update = std::move(u);
   return {};
 }

@@ -5,8 +5,11 @@
 #include <map>
 
 #include "keel/common/container_def.hpp"
+#include "keel/testing/temp_dir.hpp"
+#include "keel/update/config.hpp"
 
 using namespace keel::firstboot;
+using keel::testing::TempDir;
 
 namespace {
 
@@ -70,6 +73,33 @@ authorized_keys = []
   auto probe = keel::parse_container_def_text(m["etc/keel/containers/probe.toml"].content,
                                               "/etc/keel/containers/probe.toml");
   EXPECT_EQ(probe->command[2], "echo 'quoted \"text\"'");
+}
+
+// What keel-firstboot writes to /etc/keel/update.toml is what keelctl update reads.
+TEST(Render, UpdateTomlIsTheUpdateClientsSchema) {
+  auto ud = parse_user_data(R"([update]
+url = "http://10.0.2.100/repo"
+branch = "keel/x86_64/boot"
+policy = "automatic"
+[update.window]
+days = ["sat", "sun"]
+start = "03:00"
+duration = "90m"
+)",
+                            "user-data", facts());
+  ASSERT_TRUE(ud) << ud.error().message();
+  auto m = by_path(render_changes(*ud, facts(), "fw_cfg"));
+  TempDir d;
+  auto file = d.write("update.toml", m["etc/keel/update.toml"].content);
+  auto cfg = keel::update::load_update_config({file});
+  ASSERT_TRUE(cfg) << cfg.error().message() << "\n" << m["etc/keel/update.toml"].content;
+  EXPECT_EQ(cfg->url, "http://10.0.2.100/repo");
+  EXPECT_EQ(cfg->branch, "keel/x86_64/boot");
+  EXPECT_EQ(cfg->policy, keel::update::Policy::automatic);
+  ASSERT_TRUE(cfg->window);
+  EXPECT_EQ(cfg->window->days, (1u << 6) | 1u);
+  EXPECT_EQ(cfg->window->start_min, 180);
+  EXPECT_EQ(cfg->window->length_min, 90);
 }
 
 TEST(Render, StaticNetworkIsAnOverrideOfTheNetworkContainer) {

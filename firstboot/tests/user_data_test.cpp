@@ -38,8 +38,11 @@ memory_max = "32M"
 
 [update]
 policy = "automatic"
-remote = "https://updates.example.com/keel"
-window = "Sun 02:00-04:00"
+url = "https://updates.example.com/keel"
+[update.window]
+days = ["sun"]
+start = "02:00"
+duration = "2h"
 
 [keys]
 trusted = [")") +
@@ -78,8 +81,11 @@ TEST(UserData, FullExample) {
   EXPECT_HAS(r->add[0].definition, "image = 'busybox'");
   EXPECT_HAS(r->add[0].definition, "[resources]");
   ASSERT_TRUE(r->update);
-  EXPECT_EQ(r->update->policy, "automatic");
-  EXPECT_EQ(r->update->window, "Sun 02:00-04:00");
+  EXPECT_EQ(r->update->config.policy, keel::update::Policy::automatic);
+  EXPECT_EQ(r->update->config.url, "https://updates.example.com/keel");
+  ASSERT_TRUE(r->update->config.window);
+  EXPECT_EQ(r->update->config.window->start_min, 120);
+  EXPECT_EQ(r->update->config.window->length_min, 120);
   EXPECT_EQ(r->trusted_keys, std::vector<std::string>{kKey});
   ASSERT_TRUE(r->authorized_keys);
   EXPECT_EQ(r->authorized_keys->size(), 1u);
@@ -104,10 +110,9 @@ TEST(UserData, DhcpOnAnotherInterface) {
 TEST(UserData, PinnedNeedsAVersion) {
   auto ok = parse_user_data("[update]\npolicy = \"pinned\"\nversion = \"0.1.0\"\n", "u", facts());
   ASSERT_TRUE(ok) << ok.error().message();
-  EXPECT_EQ(ok->update->version, "0.1.0");
+  EXPECT_EQ(ok->update->config.version, "0.1.0");
   EXPECT_HAS(error_of("[update]\npolicy = \"pinned\"\n"),
-             "user-data:1:1: policy = \"pinned\" "
-             "needs the release to stay on");
+             "user-data:2:10: policy = \"pinned\" needs version = \"X.Y.Z\"");
 }
 
 // Every kind of mistake names the file, the line and column, and the fix.
@@ -175,19 +180,19 @@ TEST(UserData, ContainerErrors) {
 }
 
 TEST(UserData, UpdateKeyAndAdminErrors) {
+  // The update client's own parser, so the same errors as `keelctl update` gives.
   EXPECT_HAS(error_of("[update]\npolicy = \"sometimes\"\n"),
-             "user-data:2:10: policy = \"sometimes\" is not known; use \"manual\", \"automatic\" "
-             "or \"pinned\"");
+             "user-data:2:10: policy 'sometimes' is not one of \"manual\", \"automatic\" or "
+             "\"pinned\"");
   EXPECT_HAS(error_of("[update]\nremote = \"https://x/\"\n"),
-             "user-data:1:1: missing required key 'policy'");
-  EXPECT_HAS(error_of("[update]\npolicy = \"manual\"\nremote = \"ftp://x/repo\"\n"),
-             "user-data:3:10: remote \"ftp://x/repo\" must be an http:// or https:// URL");
-  EXPECT_HAS(error_of("[update]\npolicy = \"automatic\"\nwindow = \"Sunday 2am\"\n"),
-             "user-data:3:10: window \"Sunday 2am\" must be DAYS HH:MM-HH:MM");
-  EXPECT_HAS(error_of("[update]\npolicy = \"manual\"\nwindow = \"Sun 02:00-04:00\"\n"),
-             "user-data:3:10: window only applies to policy = \"automatic\"");
-  EXPECT_HAS(error_of("[update]\npolicy = \"manual\"\nversion = \"0.1.0\"\n"),
-             "user-data:3:11: version only applies to policy = \"pinned\"");
+             "user-data:2:10: unknown key 'remote' in [update] (known keys: url, branch, policy, "
+             "version, trusted_keys, window)");
+  EXPECT_HAS(error_of("[update]\nurl = \"ftp://x/repo\"\n"),
+             "user-data:2:7: url 'ftp://x/repo' must start with http://, https:// or file:///");
+  EXPECT_HAS(error_of("[update]\nbranch = \"keel x86\"\n"),
+             "user-data:2:10: branch 'keel x86' is not an OSTree branch name");
+  EXPECT_HAS(error_of("[update]\npolicy = \"automatic\"\n[update.window]\nstart = \"2am\"\n"),
+             "user-data:4:9: [update.window] start '2am' must be a UTC time \"HH:MM\"");
   EXPECT_HAS(
       error_of(std::string("[keys]\ntrusted = [\n  \"") + kKey + "\",\n  \"c2hvcnQ=\",\n]\n"),
       "user-data:4:3: trusted: not an ed25519 public key");

@@ -78,8 +78,11 @@ command = ["/bin/sh", "-c", "for i in 1 2 3 4 5; do t=$(printf 'GET /token HTTP/
 
 [update]
 policy = "automatic"
-remote = "https://updates.example.com/keel"
-window = "Sun 02:00-04:00"
+url = "http://10.0.2.100/keel"
+[update.window]
+days = ["sun"]
+start = "02:00"
+duration = "2h"
 
 [keys]
 trusted = ["@TRUSTED_KEY@"]
@@ -110,7 +113,7 @@ EOF_UD
   expect_match "$LOG" "info inspect: probe +stopped " "keelctl status: the added container ran"
   expect_line "$LOG" "info inspect: first boot: applied: applied the user-data from the config drive"
   expect_line "$LOG" "info inspect: inspect: containers=hello.toml network.toml probe.toml"
-  expect_line "$LOG" "info inspect: inspect: update=policy = 'automatic' remote = 'https://updates.example.com/keel' window = 'Sun 02:00-04:00'"
+  expect_line "$LOG" "info inspect: inspect: update=policy = 'automatic' url = 'http://10.0.2.100/keel'  [window] days = [ 'sun' ] duration = '2h' start = '02:00'"
   expect_line "$LOG" "info inspect: inspect: keys=1"
   expect_match "$LOG" "info inspect: inspect: admin=600 [0-9]+" "authorized_keys written, mode 0600"
   expect_line "$LOG" "info inspect: inspect: done=yes"

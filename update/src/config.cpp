@@ -1,7 +1,6 @@
 #include "keel/update/config.hpp"
 
 #include <fmt/format.h>
-#include <ostree.h>
 
 #include <algorithm>
 #include <array>
@@ -15,6 +14,35 @@ namespace keel::update {
 namespace {
 
 constexpr std::array<std::string_view, 7> kDays = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+bool ref_char(char c, bool first) {
+  bool word =
+      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return word || (!first && (c == '-' || c == '.'));
+}
+
+}  // namespace
+
+// OSTree's ref grammar (OSTREE_REF_REGEXP in ostree-core.c): fragments of [\w\d][-._\w\d]*
+// joined by '/'. Checked here rather than with ostree_validate_rev() so that this file
+// needs no libostree: keel-firstboot checks user-data's [update] with it at every first
+// boot, and linking libostree (and GLib) there would cost every first boot. The unit test
+// compares it with ostree_validate_rev(). Stricter in one way: \w is ASCII here, where
+// GLib's regex also takes non-ASCII letters.
+bool valid_branch_name(std::string_view name) {
+  bool first = true;
+  for (char c : name) {
+    if (c == '/' && !first) {
+      first = true;
+      continue;
+    }
+    if (!ref_char(c, first)) return false;
+    first = false;
+  }
+  return !first;
+}
+
+namespace {
 
 Result<void> parse_url(const TomlDoc& doc, const toml::table& t, UpdateConfig& cfg) {
   auto url = TRY(doc.get_string(t, "url"));
@@ -31,7 +59,7 @@ Result<void> parse_url(const TomlDoc& doc, const toml::table& t, UpdateConfig& c
 
 Result<void> parse_policy(const TomlDoc& doc, const toml::table& t, UpdateConfig& cfg) {
   if (auto branch = TRY(doc.get_string(t, "branch"))) {
-    if (!ostree_validate_rev(branch->c_str(), nullptr))
+    if (!valid_branch_name(*branch))
       return fail(
           doc.error_at(t.get("branch"), fmt::format("branch '{}' is not an OSTree branch name like "
                                                     "\"keel/x86_64/default\"",

@@ -1,6 +1,7 @@
 #include "keel/update/config.hpp"
 
 #include <gtest/gtest.h>
+#include <ostree.h>
 
 #include "keel/testing/temp_dir.hpp"
 #include "keel/update/client.hpp"
@@ -108,4 +109,41 @@ TEST(UpdateAuto, PolicyDecides) {
   cfg.window = Window{.days = 0x7f, .start_min = 180, .length_min = 60};
   EXPECT_FALSE(may_reboot_now(cfg, at(kSunday, 12, 0)));
   EXPECT_TRUE(may_reboot_now(cfg, at(kSunday, 3, 10)));
+}
+
+// valid_branch_name() stands in for ostree_validate_rev() where libostree is not linked
+// (keel-firstboot): both must agree on ASCII names.
+TEST(UpdateConfig, BranchNamesAsOstreeValidatesThem) {
+  for (const char* name : {"keel/x86_64/default",
+                           "a",
+                           "_",
+                           "a-b.c_d",
+                           "x/y",
+                           "0/1/2",
+                           "",
+                           "/",
+                           "a/",
+                           "/a",
+                           "a//b",
+                           "-a",
+                           ".a",
+                           "a/-b",
+                           "a/.b",
+                           "a b",
+                           "a\tb",
+                           "a:b",
+                           "a~b",
+                           "a^b",
+                           "a..b",
+                           "a/b.",
+                           "exampleos/x86_64/stable",
+                           "a@b",
+                           "a\\b"}) {
+    bool ours = keel::update::valid_branch_name(name);
+    bool ostree = ostree_validate_rev(name, nullptr);
+    EXPECT_EQ(ours, ostree) << "'" << name << "'";
+  }
+  // OSTree's \w also matches non-ASCII letters; Keel takes ASCII names only.
+  EXPECT_TRUE(ostree_validate_rev("\u00e9", nullptr));
+  EXPECT_FALSE(keel::update::valid_branch_name("\u00e9"));
 }

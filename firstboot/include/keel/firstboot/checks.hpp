@@ -30,13 +30,6 @@ bool same_subnet(const Ipv4Cidr& net, uint32_t address);
 // whitespace, dev_valid_name() in net/core/dev.c), kept to [A-Za-z0-9_.-].
 Problem check_interface(std::string_view name);
 
-// The update window: "Sun 02:00-04:00", "Mon,Thu 01:00-03:00", "Mon-Fri 22:00-02:00"
-// or "daily 02:00-04:00" (local time; an end before the start crosses midnight).
-Problem check_update_window(std::string_view window);
-// An http:// or https:// URL with a host, parsed by libcurl's URL parser.
-Problem check_remote_url(std::string_view url);
-// A release version for policy = "pinned": letters, digits and ".+-_~", at most 64.
-Problem check_version(std::string_view version);
 // One authorized_keys line: "TYPE BASE64 [COMMENT]" where the base64 blob is an SSH
 // public key of that type (RFC 4253 section 6.6: it starts with the type's name).
 // Options before the type (from="...", command="...") are not accepted.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keel/common/error.hpp"
+#include "keel/update/config.hpp"
 
 namespace keel::firstboot {
 
@@ -31,9 +32,11 @@ struct NetworkConfig {
   std::vector<std::string> dns;
 };
 
-struct UpdateConfig {
-  std::string policy;  // "manual", "automatic" or "pinned"
-  std::optional<std::string> remote, window, version;
+// The user-data's [update]: the keys of /etc/keel/update.toml, checked by the update
+// client's own parser (update/, docs/UPDATES.md) and written back as that file.
+struct UpdateSettings {
+  update::UpdateConfig config;  // as keelctl update will read it
+  std::string text;             // TOML text of /etc/keel/update.toml
 };
 
 // A container of [containers.add.<name>], checked as a container definition and
@@ -48,7 +51,7 @@ struct UserData {
   std::optional<NetworkConfig> network;
   std::vector<AddedContainer> add;
   std::vector<std::string> disable;
-  std::optional<UpdateConfig> update;
+  std::optional<UpdateSettings> update;
   std::vector<std::string> trusted_keys;                    // base64 ed25519 public keys
   std::optional<std::vector<std::string>> authorized_keys;  // authorized_keys lines
 };

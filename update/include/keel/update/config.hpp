@@ -43,6 +43,9 @@ struct UpdateConfig {
 
 std::string_view policy_name(Policy p);
 
+// Whether `name` is a valid OSTree branch ("keel/x86_64/default"), as ostree_validate_rev().
+bool valid_branch_name(std::string_view name);
+
 // Reads each existing file of `files` in order, later ones overriding earlier ones key by
 // key; a missing file is skipped. Errors carry file:line:column and the fix.
 Result<UpdateConfig> load_update_config(const std::vector<std::string>& files);
