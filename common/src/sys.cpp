@@ -192,7 +192,7 @@ bool is_dir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Result<pid_t> spawn(const std::vector<std::string>& args) {
+Result<pid_t> spawn(const std::vector<std::string>& args, int output_fd) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -202,8 +202,15 @@ Result<pid_t> spawn(const std::vector<std::string>& args) {
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  if (output_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&files, output_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&files, output_fd, STDERR_FILENO);
+  }
   pid_t pid;
-  int r = ::posix_spawn(&pid, argv[0], nullptr, &attr, argv.data(), environ);
+  int r = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
   if (r) return fail(Error::from_errno("running " + args[0], r));
   return pid;

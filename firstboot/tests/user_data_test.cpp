@@ -186,7 +186,7 @@ TEST(UserData, UpdateKeyAndAdminErrors) {
              "\"pinned\"");
   EXPECT_HAS(error_of("[update]\nremote = \"https://x/\"\n"),
              "user-data:2:10: unknown key 'remote' in [update] (known keys: url, branch, policy, "
-             "version, trusted_keys, window)");
+             "version, trusted_keys, window, check_interval)");
   EXPECT_HAS(error_of("[update]\nurl = \"ftp://x/repo\"\n"),
              "user-data:2:7: url 'ftp://x/repo' must start with http://, https:// or file:///");
   EXPECT_HAS(error_of("[update]\nbranch = \"keel x86\"\n"),

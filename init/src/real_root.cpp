@@ -26,6 +26,7 @@
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
 #include "keel/init/sysctl.hpp"
+#include "keel/update/config.hpp"
 
 namespace keel::init {
 
@@ -246,6 +247,8 @@ void run_real_root_stage() {
       .kmsg = "/dev/kmsg",
       .boot = read_boot_info(cmd),
       .firstboot_status = "/run/keel/firstboot.json",
+      .update_keelctl = "/usr/bin/keelctl",
+      .update_config_files = {update::kImageConfig, update::kHostConfig},
   };
   if (auto r = sys::mkdir_p("/run/keel", 0755); !r)
     log::error(kLog, "{} (keelctl will not work)", r.error().message());

@@ -20,6 +20,7 @@
 #include "keel/init/line_splitter.hpp"
 #include "keel/init/start_order.hpp"
 #include "keel/init/supervisor_state.hpp"
+#include "keel/init/update_checks.hpp"
 #include "supervisor_container.hpp"
 
 namespace keel::init {
@@ -335,6 +336,7 @@ void Supervisor::reap_children() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
     if (pid <= 0) break;
+    if (m_updates && m_updates->on_reaped(pid, status)) continue;
     if (auto probe = m_probes.find(pid); probe != m_probes.end()) {
       Container& c = *probe->second;
       m_probes.erase(probe);
@@ -443,6 +445,7 @@ void Supervisor::begin_shutdown(ShutdownAction action) {
   }
   m_shutdown = action;
   log::info(kLog, "shutting down ({})", to_string(action));
+  if (m_updates) m_updates->stop();
   for (auto& c : m_containers) {
     auto st = c->tracker.state();
     if (st == ContainerState::backing_off || st == ContainerState::waiting) {
@@ -516,6 +519,7 @@ Result<ShutdownAction> Supervisor::run() {
       log::error(kLog, "control socket: {}", server.error().message());
   }
   start_boot_check();
+  if (!m_config.boot) start_update_checks();  // no gates to wait for
   start_ready();
   maybe_finish();
   if (int r = sd_event_loop(m_event.get()); r < 0) return fail(sd_error("sd_event_loop", r));

@@ -9,6 +9,7 @@
 #include "keel/bootloader/boot_counter.hpp"
 #include "keel/common/log.hpp"
 #include "keel/init/supervisor.hpp"
+#include "keel/init/update_checks.hpp"
 #include "supervisor_container.hpp"
 
 namespace keel::init {
@@ -84,6 +85,8 @@ void Supervisor::boot_verdict(GateVerdict v, const std::string& why) {
   m_boot_deadline.reset();
   BootInfo& b = *m_config.boot;
   bool trial = b.kind == bl::BootKind::trial;
+  // Never during a trial: a deployment still on trial must not stage another.
+  if (v == GateVerdict::good || !trial) start_update_checks();
   if (v == GateVerdict::good) {
     if (!trial) {
       log::info(kLog, "boot: good (every gate is ready)");
@@ -115,6 +118,13 @@ void Supervisor::boot_verdict(GateVerdict v, const std::string& why) {
   log::error(kLog, "boot: failed: {}; rebooting so that GRUB counts the attempt ({} left)", why,
              b.counter.tries_left.value_or(0));
   begin_shutdown(ShutdownAction::reboot);
+}
+
+void Supervisor::start_update_checks() {
+  if (m_updates || m_config.update_keelctl.empty() || m_shutdown) return;
+  m_updates = std::make_unique<UpdateChecks>(m_event.get(), m_config.update_keelctl,
+                                             m_config.update_config_files);
+  m_updates->start();
 }
 
 Json Supervisor::boot_status() const {

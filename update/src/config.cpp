@@ -78,6 +78,12 @@ Result<void> parse_policy(const TomlDoc& doc, const toml::table& t, UpdateConfig
                                                             "\"automatic\" or \"pinned\"",
                                                             *p)));
   }
+  if (auto every = TRY(doc.get_duration(t, "check_interval"))) {
+    if (*every < std::chrono::minutes(1))  // get_duration caps it at a day
+      return fail(doc.error_at(t.get("check_interval"),
+                               "check_interval must be at least \"1m\", e.g. \"1h\""));
+    cfg.check_interval = std::chrono::duration_cast<std::chrono::seconds>(*every);
+  }
   if (auto v = TRY(doc.get_string(t, "version"))) {
     if (auto ok = check_version(*v); !ok)
       return fail(doc.error_at(t.get("version"), ok.error().message()));
@@ -167,8 +173,8 @@ std::string_view policy_name(Policy p) {
 Result<void> apply_update_table(const TomlDoc& doc, const toml::table& t, std::string_view section,
                                 UpdateConfig& cfg,
                                 std::initializer_list<std::string_view> extra_keys) {
-  constexpr std::array<std::string_view, 6> kKnown = {"url",     "branch",       "policy",
-                                                      "version", "trusted_keys", "window"};
+  constexpr std::array<std::string_view, 7> kKnown = {
+      "url", "branch", "policy", "version", "trusted_keys", "window", "check_interval"};
   std::string where(section.empty() ? "update.toml" : section);
   for (const auto& [k, v] : t) {
     bool ok = std::find(kKnown.begin(), kKnown.end(), k.str()) != kKnown.end();

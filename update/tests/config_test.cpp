@@ -147,3 +147,22 @@ TEST(UpdateConfig, BranchNamesAsOstreeValidatesThem) {
   EXPECT_TRUE(ostree_validate_rev("\u00e9", nullptr));
   EXPECT_FALSE(keel::update::valid_branch_name("\u00e9"));
 }
+
+TEST(UpdateConfig, CheckInterval) {
+  TempDir d;
+  auto cfg = load_update_config({d.write("a.toml", "check_interval = \"15m\"\n")});
+  ASSERT_TRUE(cfg) << cfg.error().message();
+  EXPECT_EQ(cfg->check_interval, std::chrono::minutes(15));
+  EXPECT_EQ(load_update_config({})->check_interval, std::chrono::hours(1));
+  auto often = load_update_config({d.write("bad.toml", "check_interval = \"10s\"\n")});
+  ASSERT_FALSE(often);
+  EXPECT_NE(often.error().message().find("bad.toml:1:18: check_interval must be at least \"1m\""),
+            std::string::npos)
+      << often.error().message();
+  auto rare = load_update_config({d.write("bad.toml", "check_interval = \"48h\"\n")});
+  ASSERT_FALSE(rare);
+  EXPECT_NE(rare.error().message().find("bad.toml:1:18: 'check_interval' must be a duration of at "
+                                        "most a day"),
+            std::string::npos)
+      << rare.error().message();
+}

@@ -47,8 +47,9 @@ Result<std::vector<std::string>> list_dir(const std::string& path);
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);
 // Starts argv[0] (a path) with an empty signal mask (PID 1 blocks the signals its
-// event loop handles; children must not inherit that) and returns its pid.
-Result<pid_t> spawn(const std::vector<std::string>& argv);
+// event loop handles; children must not inherit that) and returns its pid. With
+// output_fd >= 0 its stdout and stderr go there, otherwise to the caller's.
+Result<pid_t> spawn(const std::vector<std::string>& argv, int output_fd = -1);
 // Waits for pid (retrying on EINTR); its exit status, or 128 + signal if killed.
 Result<int> wait_exit(pid_t pid);
 

@@ -27,6 +27,8 @@
 
 namespace keel::init {
 
+class UpdateChecks;
+
 struct SupervisorConfig {
   std::vector<std::string> container_dirs;  // later directories override earlier ones
   std::string runtime = "/usr/bin/keel-runtime";
@@ -49,6 +51,10 @@ struct SupervisorConfig {
   // keel-firstboot's outcome ({"state","message"}, docs/FIRSTBOOT.md), passed on in
   // the status reply as "firstboot" when the file exists. Empty: none.
   std::string firstboot_status;
+  // Automatic updates (update_checks.hpp): keelctl, run as `keelctl update auto` once the
+  // boot is good, and the update.toml files it reads. Empty: none (the test harness).
+  std::string update_keelctl;
+  std::vector<std::string> update_config_files;
 };
 
 struct EventDeleter {
@@ -103,6 +109,7 @@ class Supervisor {
   void start_boot_check();
   void check_boot_gates();
   void boot_verdict(GateVerdict v, const std::string& why);
+  void start_update_checks();
   static int on_boot_deadline(sd_event_source* s, uint64_t usec, void* ud);
   Json boot_status() const;
   Json handle_control(const Json& request, ControlClient& client);
@@ -139,6 +146,7 @@ class Supervisor {
   LogStore m_init_log;
   GateVerdict m_boot_verdict = GateVerdict::waiting;  // supervisor_boot.cpp
   EventSourcePtr m_boot_deadline;
+  std::unique_ptr<UpdateChecks> m_updates;  // supervisor_boot.cpp: started once the boot is good
   Clock::time_point m_started_at = Clock::now();
   // Declared last: destroyed first, while the log stores its followers use still exist.
   std::unique_ptr<ControlServer> m_control;

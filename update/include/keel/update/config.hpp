@@ -4,6 +4,7 @@
 // definition's [update]); /etc/keel/update.toml on the host overrides them key by key.
 #pragma once
 
+#include <chrono>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct UpdateConfig {
   Policy policy = Policy::manual;
   std::string version;  // policy pinned
   std::optional<Window> window;
+  // How often keel-init runs `keelctl update auto` (policy automatic or pinned).
+  std::chrono::seconds check_interval{3600};
   // Files or directories of *.pub files (keel-compose keygen's public keys).
   std::vector<std::string> trusted_keys = {"/usr/lib/keel/keys", "/etc/keel/keys"};
   std::vector<std::string> sources;  // the files read, in order
