@@ -124,6 +124,10 @@ gate | panic)
   expect_line "$LOG" "info observer: observer: rolled back by itself"
   expect_line "$LOG" "info observer: last rollback: deployment $V2_DEP used up its boot attempts"
   expect_match "$LOG" "\"kind\":\"rollback\",\"last_failed\":\"$V2_DEP\"" "keelctl --json status: kind rollback, last_failed v2"
+  expect_match "$LOG" "info observer: +$UPDATE_V2 +${V2_SUM:0:12} +keel:$UPDATE_BRANCH +failed its boot trial, not booted again" \
+    "keelctl status: v2 failed its trial (not 'pending')"
+  expect_match "$LOG" "info observer: \* $UPDATE_V1 +[0-9a-f]{12} .*booted" "keelctl status: v1 booted"
+  expect_line "$LOG" "info observer: Boot counting: GRUB; deployment $V2_DEP on trial, 0 boot attempt(s) left; deployment $V2_DEP used up its boot attempts and was rolled back from"
   # keelctl update auto with policy automatic: v2 is the newest release, but not again.
   expect_line "$LOG" "info observer: Release $UPDATE_V2 (${V2_SUM:0:12}) failed its boot trial on this host: deployment $V2_DEP used up its boot attempts and the host went back to $UPDATE_V1. Policy automatic does not apply it again; a newer release will be, or \`keelctl update apply\` tries it again."
   expect_line "$LOG" "info observer: observer: update auto exited 0"

@@ -39,6 +39,10 @@ std::string state_of(const Json& d) {
   std::string s;
   auto add = [&](const char* w) { s += (s.empty() ? "" : ", ") + std::string(w); };
   if (flag(d, "booted")) add("booted");
+  if (flag(d, "failed_trial")) {
+    add("failed its boot trial, not booted again");
+    return s;
+  }
   if (flag(d, "pending")) add("pending: boots next");
   if (flag(d, "default") && !flag(d, "booted") && !flag(d, "pending")) add("default");
   if (!flag(d, "default") && !flag(d, "booted")) add("rollback");
@@ -90,6 +94,14 @@ Result<Json> deployments_status(Sysroot& sysroot) {
                            {"tries_left", b.tries_left ? Json(*b.tries_left) : Json()},
                            {"failed", b.failed.empty() ? Json() : Json(b.failed)}};
     out["boot_counting"] = boot_counting_text(b);
+    // OSTree still lists a deployment that used up its attempts first, but GRUB boots the
+    // previous one until the deployments change: it does not boot next.
+    for (auto& d : out["deployments"])
+      if (fmt::format("{}.{}", str(d, "checksum"), static_cast<long long>(number(d, "serial"))) ==
+          b.failed) {
+        d["pending"] = false;
+        d["failed_trial"] = true;
+      }
   }
   for (auto [key, file] :
        {std::pair{"last_download", kLastDownload}, {"last_rollback", kLastRollback}})

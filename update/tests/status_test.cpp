@@ -87,3 +87,28 @@ TEST(FailedTrial, MatchesOnlyTheReleasesDeployments) {
   EXPECT_EQ(failed_trial_of(std::nullopt, a), "");     // no GRUB: nothing failed a trial
   EXPECT_EQ(failed_trial_of(keel::bootloader::BootCounter{}, a), "");
 }
+
+// After GRUB fell back, OSTree still lists the failed deployment first: it is not shown
+// as booting next.
+TEST(DeploymentsStatus, FailedTrialIsNotPending) {
+  json s = {{"sysroot", "/"},
+            {"deployments",
+             {{{"version", "0.2.0"},
+               {"checksum", std::string(64, 'b')},
+               {"origin", "keel:keel/x86_64/default"},
+               {"default", true},
+               {"booted", false},
+               {"pending", false},
+               {"failed_trial", true}},
+              {{"version", "0.1.0"},
+               {"checksum", std::string(64, 'a')},
+               {"origin", "keel/x86_64/default"},
+               {"default", false},
+               {"booted", true}}}}};
+  std::string t = keel::update::format_deployments(s);
+  EXPECT_NE(t.find("bbbbbbbbbbbb   keel:keel/x86_64/default       failed its boot trial, not "
+                   "booted again\n"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(t.find("pending"), std::string::npos) << t;
+}
