@@ -93,6 +93,7 @@ keel_boot() {
 # stay in the same QEMU (GRUB's boot counter sees them); the VM must power itself off.
 # With WHEN KEYS pairs, qemu-tests/serial-console.py types KEYS on the serial line once
 # the log matches WHEN. Writes LOG_DIR/serial.log; sets QEMU_STATUS and QEMU_SECONDS.
+# KEEL_GUESTFWD (keel_host_http, update_nginx) forwards one guest address to the host.
 keel_boot_uefi() {
   local image=$1 disk=$2 logdir=$3 limit=$4
   shift 4
@@ -119,7 +120,8 @@ keel_boot_uefi() {
     -drive if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE.fd,readonly=on \
     -drive "if=pflash,format=raw,unit=1,file=$logdir/OVMF_VARS.fd" \
     -drive "file=$disk,format=qcow2,if=virtio" \
-    -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+    -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
+    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
     </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   [[ -n $console_pid ]] && wait "$console_pid"

@@ -62,6 +62,13 @@ std::string version_of(GVariant* commit) {
   return g_variant_lookup(md, "version", "&s", &v) ? v : "";
 }
 
+// The composed commit a release was made from (keel.source-commit), or "".
+std::string source_of(GVariant* commit) {
+  g_autoptr(GVariant) md = g_variant_get_child_value(commit, 0);
+  const char* s = nullptr;
+  return g_variant_lookup(md, "keel.source-commit", "&s", &s) ? s : "";
+}
+
 std::string parent_of(GVariant* commit) {
   g_autofree char* p = ostree_commit_get_parent(commit);
   return p ? p : "";
@@ -86,6 +93,11 @@ struct Plan {
   std::string parent, parent_version;
   std::vector<std::string> ancestors;  // parent first, for the deltas
   std::vector<std::string> ancestor_versions;
+  // Each ancestor's composed commit, when the repository has it ("" otherwise): the
+  // commit that disk images of that version hold (keel-compose build deploys the
+  // composed commit, and release writes a new one on top of the same tree), so hosts
+  // installed from those images have it, not the release commit.
+  std::vector<std::string> ancestor_sources;
 };
 
 // The new version must be newer than the branch's last release and not published before.
@@ -110,6 +122,14 @@ Result<void> check_history(Plan& p, const ReleaseRequest& req) {
     }
     p.ancestors.push_back(c);
     p.ancestor_versions.push_back(v);
+    std::string src = source_of(commit.get());
+    gboolean have = FALSE;
+    if (!src.empty() && src != c &&
+        (!ostree_repo_has_object(p.repo.get(), OSTREE_OBJECT_TYPE_COMMIT, src.c_str(), &have,
+                                 nullptr, nullptr) ||
+         !have))
+      src.clear();
+    p.ancestor_sources.push_back(src);
     c = parent_of(commit.get());
   }
   return {};
@@ -275,9 +295,18 @@ Result<ReleaseResult> publish_release(const ReleaseRequest& req) {
   out.checksum = TRY(write_release_commit(p, req, out));
   // Signed before the deltas: a delta carries the commit's detached metadata.
   TRY_CTX(sign::sign_commit(p.path, out.checksum, p.key), "signing the release");
-  for (size_t i = 0; i < p.ancestors.size() && i < req.deltas; ++i)
+  for (size_t i = 0; i < p.ancestors.size() && i < req.deltas; ++i) {
     out.deltas.push_back(
         TRY(generate_delta(p, p.ancestors[i], p.ancestor_versions[i], out.checksum)));
+    // The same tree as the release before, but the commit that version's disk images
+    // hold: without this delta, their first update fetches objects one by one.
+    if (!p.ancestor_sources[i].empty())
+      out.deltas.push_back(
+          TRY(generate_delta(p, p.ancestor_sources[i],
+                             fmt::format("{} (composed commit {})", p.ancestor_versions[i],
+                                         p.ancestor_sources[i].substr(0, 12)),
+                             out.checksum)));
+  }
   if (req.scratch_delta) out.deltas.push_back(TRY(generate_delta(p, "", "", out.checksum)));
   TRY(publish(p, req, out.checksum));
   if (p.fresh && std::rename(p.path.c_str(), req.publish_repo.c_str()) < 0)

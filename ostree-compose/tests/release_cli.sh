@@ -54,7 +54,15 @@ ostree show --repo="$T/pub" --print-detached-metadata-key=ostree.sign.ed25519 $B
   fail "1.1.0 is not signed"
 ostree summary --view --repo="$T/pub" | grep -q "Version (ostree.commit.version): 1.1.0" ||
   fail "the summary does not list 1.1.0"
-[[ $(ostree static-delta list --repo="$T/pub" | grep -c -- -) == 1 ]] || fail "expected one delta (from 1.0.0)"
+# Deltas from 1.0.0's release commit (hosts that installed it from here) and from the
+# commit it was composed as (hosts installed from 1.0.0's disk image hold that one).
+v100=$(ostree rev-parse --repo="$T/pub" "$B^")
+v100_src=$(ostree show --repo="$T/pub" --print-metadata-key=keel.source-commit "$v100" | tr -d "'")
+deltas=$(ostree static-delta list --repo="$T/pub")
+[[ $(grep -c -- - <<<"$deltas") == 2 ]] || fail "expected two deltas (from 1.0.0 and its composed commit): $deltas"
+for from in "$v100" "$v100_src"; do
+  grep -q -- "^$from-$(ostree rev-parse --repo="$T/pub" $B)$" <<<"$deltas" || fail "no delta from $from: $deltas"
+done
 ostree fsck --repo="$T/pub" >/dev/null
 
 refused "version 1.1.0 is published already" --repo "$T/pub" --from "$T/build:$B" --key "$T/k.key" --version 1.1.0
@@ -72,6 +80,6 @@ refused "generating the static delta" --repo "$T/pub" --from "$T/build:$B" --key
 rm "$T/pub/deltas" && mv "$T/deltas.saved" "$T/pub/deltas"
 ostree fsck --repo="$T/pub" >/dev/null
 "$COMPOSE" release --repo "$T/pub" --from "$T/build:$B" --key "$T/k.key" --version 1.2.0 --deltas 2 >/dev/null
-[[ $(ostree static-delta list --repo="$T/pub" | grep -c -- "-$(ostree rev-parse --repo="$T/pub" $B)") == 2 ]] ||
-  fail "expected deltas from 1.1.0 and 1.0.0 to 1.2.0"
+[[ $(ostree static-delta list --repo="$T/pub" | grep -c -- "-$(ostree rev-parse --repo="$T/pub" $B)") == 4 ]] ||
+  fail "expected deltas from 1.1.0 and 1.0.0 (each release and composed commit) to 1.2.0"
 echo "release cli: PASS"

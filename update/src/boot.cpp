@@ -44,6 +44,17 @@ Result<void> arm_boot_trial(Sysroot& s, const DeploymentInfo& d) {
                       "putting " + id + " on trial in " + grubenv(s));
 }
 
+Result<std::optional<bootloader::BootCounter>> read_boot_trial(const Sysroot& s) {
+  if (!sys::exists(grubenv(s))) return std::nullopt;
+  return with_context(bootloader::read_boot_counter(grubenv(s)), "reading " + grubenv(s));
+}
+
+std::string failed_trial_of(const std::optional<bootloader::BootCounter>& c,
+                            const std::string& checksum) {
+  if (!c || checksum.empty() || !c->failed.starts_with(checksum + ".")) return "";
+  return c->failed;
+}
+
 Result<void> end_boot_trial(const Sysroot& s) {
   if (!sys::exists(grubenv(s))) return {};
   return with_context(bootloader::clear_trial(grubenv(s)), "ending the trial in " + grubenv(s));

@@ -238,6 +238,21 @@ int install(Client& c, const CliArgs& a, const CheckResult& r, std::FILE* out, s
   return kOk;
 }
 
+int retry_trial(Client& c, const CheckResult& r, std::FILE* out, std::FILE* err) {
+  auto deps = c.sysroot().deployments();
+  if (!deps) return failed(err, deps.error());
+  if (deps->empty() || deps->front().checksum != r.release.checksum)
+    return failed(err, Error::msg(fmt::format("release {} is no longer the default deployment",
+                                              r.release.version)));
+  if (auto t = arm_boot_trial(c.sysroot(), deps->front()); !t)
+    return failed(err, t.error().context("arming boot counting"));
+  fmt::print(out,
+             "Release {} failed its boot trial before (deployment {}); it goes on trial "
+             "again as you asked.\n",
+             r.release.version, r.failed_trial);
+  return kOk;
+}
+
 int cmd_apply(const CliArgs& a, const CliHooks& hooks, std::FILE* out, std::FILE* err) {
   auto c = open_client(a, true);
   if (!c) return failed(err, c.error());
@@ -252,8 +267,13 @@ int cmd_apply(const CliArgs& a, const CliHooks& hooks, std::FILE* out, std::FILE
                            "release {} is not newer than the current {}; refusing to go back "
                            "(keelctl update apply --allow-downgrade, or keelctl rollback)",
                            r->release.version, c->current().version)));
-  if (!r->pending)
+  if (!r->pending) {
     if (int rc = install(*c, a, *r, out, err); rc != kOk) return rc;
+  } else if (!r->failed_trial.empty()) {
+    // Deployed, but GRUB went back from it and keeps booting the fallback: an operator
+    // asking for it again gets a new trial (`keelctl update auto` never does this).
+    if (int rc = retry_trial(*c, *r, out, err); rc != kOk) return rc;
+  }
   return maybe_reboot(*c, a, hooks, out);
 }
 
@@ -281,6 +301,14 @@ int cmd_auto(const CliArgs& a, const CliHooks& hooks, std::FILE* out, std::FILE*
                  "The published {} is not newer than the current {}: staying (policy "
                  "automatic never goes back).\n",
                  r->release.version, c->current().version);
+      return kOk;
+    case AutoStep::failed:
+      fmt::print(out,
+                 "Release {} ({}) failed its boot trial on this host: deployment {} used up "
+                 "its boot attempts and the host went back to {}. Policy {} does not apply it "
+                 "again; a newer release will be, or `keelctl update apply` tries it again.\n",
+                 r->release.version, short_id(r->release.checksum), r->failed_trial,
+                 c->current().version, policy_name(cfg.policy));
       return kOk;
     case AutoStep::pending:
       break;

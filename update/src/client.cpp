@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "keel/common/gerror.hpp"
+#include "keel/update/boot.hpp"
 #include "keel/update/state.hpp"
 #include "keel/update/version.hpp"
 
@@ -57,6 +58,7 @@ Result<CheckResult> Client::check(const std::string& version) {
   auto deps = TRY(m_sysroot.deployments());
   r.pending = !r.current && !deps.empty() && deps[0].checksum == r.release.checksum;
   r.newer = compare_versions(r.release.version, m_current.version) > 0;
+  r.failed_trial = failed_trial_of(TRY(read_boot_trial(m_sysroot)), r.release.checksum);
   return r;
 }
 
@@ -114,6 +116,9 @@ Result<RollbackResult> rollback_and_record(Sysroot& sysroot, const std::string& 
 AutoStep decide_auto(Policy policy, const CheckResult& r) {
   if (policy == Policy::manual) return AutoStep::manual;
   if (r.current) return AutoStep::current;
+  // Booting it again would only fall back again (or, if it was its last deployment's
+  // turn, loop): a failed trial needs an operator's `keelctl update apply`.
+  if (!r.failed_trial.empty()) return AutoStep::failed;
   if (r.pending) return AutoStep::pending;
   // Pinned goes to its version either way; automatic only ever forward.
   if (policy == Policy::automatic && !r.newer) return AutoStep::older;

@@ -1,6 +1,7 @@
 // The deployments part of `keelctl status`: JSON first, the table is made from it.
 #include <fmt/format.h>
 
+#include "keel/update/boot.hpp"
 #include "keel/update/cli.hpp"
 #include "keel/update/config.hpp"
 #include "keel/update/state.hpp"
@@ -38,6 +39,10 @@ std::string state_of(const Json& d) {
   std::string s;
   auto add = [&](const char* w) { s += (s.empty() ? "" : ", ") + std::string(w); };
   if (flag(d, "booted")) add("booted");
+  if (flag(d, "failed_trial")) {
+    add("failed its boot trial, not booted again");
+    return s;
+  }
   if (flag(d, "pending")) add("pending: boots next");
   if (flag(d, "default") && !flag(d, "booted") && !flag(d, "pending")) add("default");
   if (!flag(d, "default") && !flag(d, "booted")) add("rollback");
@@ -47,6 +52,17 @@ std::string state_of(const Json& d) {
 }
 
 }  // namespace
+
+std::string boot_counting_text(const bootloader::BootCounter& b) {
+  std::string s = b.pending.empty()
+                      ? std::string("GRUB; no deployment on trial")
+                      : fmt::format("GRUB; deployment {} on trial, {} boot attempt(s) left",
+                                    b.pending, b.tries_left.value_or(0));
+  if (!b.failed.empty())
+    s +=
+        fmt::format("; deployment {} used up its boot attempts and was rolled back from", b.failed);
+  return s;
+}
 
 Result<Json> deployments_status(Sysroot& sysroot) {
   Json out = {{"sysroot", sysroot.path()}, {"deployments", Json::array()}};
@@ -66,8 +82,27 @@ Result<Json> deployments_status(Sysroot& sysroot) {
                                   {"staged", d.staged},
                                   {"pinned", d.pinned}});
   }
-  // Boot counting is the bootloader's (issue 7); until it lands nothing arms deployments.
-  out["boot_counting"] = "not available (no bootloader boot counting yet)";
+  // GRUB's boot counter (docs/BOOT.md): what is on trial, what was rolled back from.
+  out["boot_counter"] = nullptr;
+  if (auto c = read_boot_trial(sysroot); !c) {
+    out["boot_counting"] = "unknown: " + c.error().message();
+  } else if (!*c) {
+    out["boot_counting"] = "not used (no GRUB environment block in this sysroot)";
+  } else {
+    const auto& b = **c;
+    out["boot_counter"] = {{"pending", b.pending.empty() ? Json() : Json(b.pending)},
+                           {"tries_left", b.tries_left ? Json(*b.tries_left) : Json()},
+                           {"failed", b.failed.empty() ? Json() : Json(b.failed)}};
+    out["boot_counting"] = boot_counting_text(b);
+    // OSTree still lists a deployment that used up its attempts first, but GRUB boots the
+    // previous one until the deployments change: it does not boot next.
+    for (auto& d : out["deployments"])
+      if (fmt::format("{}.{}", str(d, "checksum"), static_cast<long long>(number(d, "serial"))) ==
+          b.failed) {
+        d["pending"] = false;
+        d["failed_trial"] = true;
+      }
+  }
   for (auto [key, file] :
        {std::pair{"last_download", kLastDownload}, {"last_rollback", kLastRollback}})
     out[key] =

@@ -104,6 +104,13 @@ TEST(UpdateAuto, PolicyDecides) {
   EXPECT_EQ(decide_auto(Policy::pinned, older), AutoStep::install);  // pinned goes back too
   EXPECT_EQ(decide_auto(Policy::automatic, current), AutoStep::current);
   EXPECT_EQ(decide_auto(Policy::pinned, pending), AutoStep::pending);
+  // A release that used up its boot attempts here is not staged or rebooted into again.
+  CheckResult failed_newer{.newer = true, .failed_trial = std::string(64, 'f') + ".0"};
+  CheckResult failed_pending{.pending = true, .newer = true, .failed_trial = "x"};
+  EXPECT_EQ(decide_auto(Policy::automatic, failed_newer), AutoStep::failed);
+  EXPECT_EQ(decide_auto(Policy::automatic, failed_pending), AutoStep::failed);
+  EXPECT_EQ(decide_auto(Policy::pinned, failed_pending), AutoStep::failed);
+  EXPECT_EQ(decide_auto(Policy::manual, failed_newer), AutoStep::manual);
   UpdateConfig cfg;
   EXPECT_TRUE(may_reboot_now(cfg, at(kSunday, 12, 0)));
   cfg.window = Window{.days = 0x7f, .start_min = 180, .length_min = 60};

@@ -5,8 +5,10 @@
 // without grubenv (direct kernel boot, test sysroots) need none of it.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "keel/bootloader/boot_counter.hpp"
 #include "keel/common/error.hpp"
 #include "keel/update/sysroot.hpp"
 
@@ -23,5 +25,14 @@ Result<void> arm_boot_trial(Sysroot& s, const DeploymentInfo& d);
 
 // After the deployment order changed by hand: no deployment is on trial any more.
 Result<void> end_boot_trial(const Sysroot& s);
+
+// GRUB's boot counter of the sysroot; nullopt when it does not boot through GRUB.
+Result<std::optional<bootloader::BootCounter>> read_boot_trial(const Sysroot& s);
+
+// The deployment ("<commit>.<serial>") that used up its boot attempts on this host and was
+// rolled back from (keel_failed), if it is a deployment of `checksum`; else empty. Such a
+// release is not applied again automatically (docs/UPDATES.md "Rolling out").
+std::string failed_trial_of(const std::optional<bootloader::BootCounter>& c,
+                            const std::string& checksum);
 
 }  // namespace keel::update

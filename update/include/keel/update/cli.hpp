@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/bootloader/boot_counter.hpp"
 #include "keel/common/error.hpp"
 #include "keel/update/sysroot.hpp"
 
@@ -35,5 +36,7 @@ int run_update_cli(const std::vector<std::string>& args, const CliHooks& hooks, 
 // The deployments of the sysroot with what the update client recorded, for `keelctl status`.
 Result<nlohmann::json> deployments_status(Sysroot& sysroot);
 std::string format_deployments(const nlohmann::json& status);
+// The "Boot counting:" line for GRUB's counter: what is on trial, what was rolled back from.
+std::string boot_counting_text(const bootloader::BootCounter& counter);
 
 }  // namespace keel::update

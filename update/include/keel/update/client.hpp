@@ -27,7 +27,10 @@ struct CheckResult {
   bool current = false;  // it is the current deployment
   bool pending = false;  // it is deployed already and boots next
   bool newer = false;    // its version is newer than the current deployment's
-  PullStats stats;       // what fetching its commit and signatures transferred
+  // The deployment of it that used up its boot attempts here and was rolled back from
+  // (GRUB's keel_failed); empty if it never failed a boot trial on this host.
+  std::string failed_trial;
+  PullStats stats;  // what fetching its commit and signatures transferred
 };
 
 class Client {
@@ -75,6 +78,7 @@ enum class AutoStep {
   current,  // the target runs already
   older,    // policy automatic and the published head is not newer: never go back
   pending,  // deployed already, waiting for its reboot
+  failed,   // it failed its boot trial here: not again without an operator's say
   install,  // download and deploy it
 };
 AutoStep decide_auto(Policy policy, const CheckResult& r);
