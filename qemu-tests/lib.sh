@@ -122,6 +122,7 @@ keel_boot_uefi() {
     -drive "file=$disk,format=qcow2,if=virtio" \
     -netdev "user,id=n0,restrict=on${KEEL_GUESTFWD:+,guestfwd=$KEEL_GUESTFWD}" \
     -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+    ${KEEL_QEMU_EXTRA[@]+"${KEEL_QEMU_EXTRA[@]}"} \
     </dev/null >"$logdir/qemu.out" 2>&1
   QEMU_STATUS=$?
   [[ -n $console_pid ]] && wait "$console_pid"

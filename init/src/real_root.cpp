@@ -222,6 +222,10 @@ void run_real_root_stage() {
   setup_selinux(text ? *text : "", cmd.panic_reboot);
   log::info(kLog, "starting in the real root ({})", describe_deployment(cmd));
   for (const auto& w : cmd.warnings) log::warn(kLog, "{}", w);
+  // The kernel starts init without PATH. The programs keel-init starts look tools up by
+  // it: keelctl update auto's libostree runs `bwrap ... semodule` ("execvp semodule: No
+  // such file or directory" without it). systemd gives its services the same default.
+  ::setenv("PATH", "/usr/sbin:/usr/bin", 0);
   // With CAD disabled the kernel sends SIGINT to PID 1 on ctrl-alt-del (reboot(2)).
   ::reboot(RB_DISABLE_CAD);
   mount_api_filesystems();

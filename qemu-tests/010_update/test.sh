@@ -12,7 +12,10 @@
 #            `keelctl update auto` (policy automatic) does not apply v2 again
 #   panic    v2's initramfs is broken: the kernel panics (panic=-1 reboots), GRUB boots v1
 #            by itself, the rollback is recorded
-# usage: test.sh IMAGE_DIR LOG_DIR upgrade|gate|panic
+#   auto     user-data (QEMU's fw_cfg) sets policy automatic with check_interval 1m: nobody
+#            runs keelctl; keel-init's periodic `keelctl update auto` downloads v2 a minute
+#            after the boot is good and reboots into it, and v2 passes its trial
+# usage: test.sh IMAGE_DIR LOG_DIR upgrade|gate|panic|auto
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../update-lib.sh"
@@ -22,9 +25,9 @@ CASE=$3
 LOG=$LOG_DIR/serial.log
 NAME=010_update.$CASE
 case $CASE in
-  upgrade) KIND=good ;;
+  upgrade | auto) KIND=good ;;
   gate | panic) KIND=$CASE ;;
-  *) echo "FAIL $NAME: unknown case (upgrade, gate or panic)"; exit 1 ;;
+  *) echo "FAIL $NAME: unknown case (upgrade, gate, panic or auto)"; exit 1 ;;
 esac
 WWW=$IMAGE_DIR/www/$KIND
 [[ -f $WWW/keel/summary ]] || { echo "FAIL $NAME: no publication in $WWW (run qemu.compose_update)"; exit 1; }
@@ -36,6 +39,12 @@ DISK=$(keel_disk_overlay "$IMAGE_DIR" "$LOG_DIR")
 ENV_OFFSET=$(keel_grubenv_offset "$IMAGE_DIR")
 echo "disk: $DISK; v1 deployment $V1_DEP; v2 ($KIND) commit $V2_SUM"
 update_nginx "$WWW"
+if [[ $CASE == auto ]]; then
+  # keel-firstboot writes it to /etc/keel/update.toml; the image gives the url.
+  mkdir -p "$LOG_DIR"
+  printf '[update]\npolicy = "automatic"\ncheck_interval = "1m"\n' >"$LOG_DIR/user-data"
+  KEEL_QEMU_EXTRA=(-fw_cfg "name=opt/keel/user-data,file=$LOG_DIR/user-data")
+fi
 
 case $CASE in
   upgrade) LIMIT=900 ;;  # four boots (v1, v2, v1) and a deploy under TCG
@@ -71,6 +80,21 @@ check_marker() {
     KEEL_FAILED=1
   fi
 }
+if [[ $CASE == auto ]]; then
+  # First boot (v1): user-data sets the policy; a minute after the boot is good keel-init
+  # runs keelctl update auto, which downloads v2 and reboots into it.
+  expect_line "$LOG" "info keel-firstboot: applied the user-data from QEMU's fw_cfg entry opt/keel/user-data: wrote /etc/keel/update.toml, /etc/keel/firstboot.done"
+  expect_line "$LOG" "info observer: observer: waiting for keel-init's automatic update"
+  expect_line "$LOG" "info keel-init: automatic updates: keelctl update auto every 1m (policy automatic, http://10.0.2.100/keel/, from /usr/lib/keel/update.toml, /etc/keel/update.toml)"
+  expect_match "$LOG" "info keel-init: automatic updates: running /usr/bin/keelctl update auto \(pid [0-9]+\)" \
+    "keel-init runs keelctl update auto by itself"
+  expect_match "$LOG" "info keel-update: Downloaded $UPDATE_V2 \(${V2_SUM:0:12}\): [0-9]+ bytes in [0-9.]+ s, through a static delta" \
+    "keel-init's update run downloads v2 through the static delta"
+  expect_line "$LOG" "info keel-update: Rebooting."
+  expect_order "$LOG" "info keel-init: boot: good" "info keel-init: automatic updates: running"
+  V2_DEP=$(grep -aoE "starting in the real root \(/sysroot/ostree/deploy/keel/deploy/${V2_SUM}\.[0-9]+" "$LOG" | head -1 | grep -oE '[0-9a-f]{64}\.[0-9]+$' || true)
+  V2_DEP=${V2_DEP:-$V2_SUM.unknown}
+else
 # First boot (v1): the observer applies v2 without rebooting, shows it pending, reboots.
 expect_line "$LOG" "info observer: observer: phase fresh"
 expect_line "$LOG" "info observer: observer: update apply"
@@ -85,9 +109,10 @@ expect_match "$LOG" "info observer: Boot counting: GRUB; deployment ${V2_SUM}\.[
 V2_DEP=$(grep -aoE "Boot counting: GRUB; deployment ${V2_SUM}\.[0-9]+" "$LOG" | head -1 | awk '{print $NF}' || true)
 V2_DEP=${V2_DEP:-$V2_SUM.unknown}
 expect_line "$LOG" "info observer: observer: rebooting into the update"
+fi
 # GRUB takes an attempt of v2.
 case $CASE in
-  upgrade) expect_grub_text "$LOG" "Keel: trying deployment $V2_DEP (1 more attempts after this one)" ;;
+  upgrade | auto) expect_grub_text "$LOG" "Keel: trying deployment $V2_DEP (1 more attempts after this one)" ;;
   *) expect_grub_text "$LOG" "Keel: trying deployment $V2_DEP (0 more attempts after this one)" ;;
 esac
 
@@ -107,6 +132,16 @@ upgrade)
   expect_line "$LOG" "info observer: observer: phase rolledback"
   expect_match "$LOG" "info observer: Last rollback: [0-9TZ:-]+ from $UPDATE_V2 to $UPDATE_V1: keelctl rollback" \
     "keelctl status records the rollback"
+  reject_line "$LOG" "Kernel panic"
+  ;;
+auto)
+  expect_line "$LOG" "info keel-init: boot: deployment $V2_DEP (version $UPDATE_V2): trial boot of this deployment, 1 attempts left after this one"
+  expect_line "$LOG" "info hello: Hello from $UPDATE_V2"
+  expect_line "$LOG" "info keel-init: boot: good: deployment $V2_DEP passed its trial and stays the default"
+  expect_line "$LOG" "info observer: observer: phase auto"
+  expect_match "$LOG" "info observer: \* $UPDATE_V2 +${V2_SUM:0:12} .*booted" "keelctl status on v2: v2 booted"
+  expect_match "$LOG" "info observer: +$UPDATE_V1 +[0-9a-f]{12} .*rollback" "keelctl status on v2: v1 kept for rollback"
+  count_is "info keel-init: starting in the real root (/sysroot/ostree/deploy/keel/deploy/$V1_DEP)" 1
   reject_line "$LOG" "Kernel panic"
   ;;
 gate | panic)
@@ -172,7 +207,7 @@ fi
 if ENV_AFTER=$(keel_grubenv_list "$DISK" "$ENV_OFFSET"); then
   echo "grubenv after the run: $(tr '\n' ' ' <<<"$ENV_AFTER")"
   case $CASE in
-    upgrade) wants=() ; [[ $ENV_AFTER != *keel_pending* ]] || { echo "FAIL: a trial is left: $ENV_AFTER"; KEEL_FAILED=1; } ;;
+    upgrade | auto) wants=() ; [[ $ENV_AFTER != *keel_pending* ]] || { echo "FAIL: a trial is left: $ENV_AFTER"; KEEL_FAILED=1; } ;;
     *) wants=("keel_pending=$V2_DEP" "keel_tries=0" "keel_failed=$V2_DEP") ;;
   esac
   for want in "${wants[@]}"; do
