@@ -65,7 +65,10 @@ std::string default_hwcompat() {
 // `keel-hwcompat report` on this machine's /sys against the image's matrix; its report
 // goes to our stdout. Exit status 1 means a device the machine needs is unsupported.
 keel::Result<void> check_hardware(const Args& a) {
-  std::vector<std::string> argv = {a.hwcompat.empty() ? default_hwcompat() : a.hwcompat, "report"};
+  // --boot-disk: the storage controller that matters is the target's, which the
+  // installed system boots from, not the one this (live) system runs from.
+  std::vector<std::string> argv = {a.hwcompat.empty() ? default_hwcompat() : a.hwcompat, "report",
+                                   "--boot-disk", a.to};
   argv.insert(argv.end(), a.hwcompat_args.begin(), a.hwcompat_args.end());
   fmt::print("Hardware check: {}\n", fmt::join(argv, " "));
   std::fflush(stdout);
