@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keel-compose live: the live ISO and PXE bundle of a composed image (docs/INSTALL.md
 # "Live ISO and PXE"). Writes OUT (the bundle qemu.012_live_install boots) and checks:
-#  - the ISO has a UEFI El Torito boot image (xorriso -report_el_torito), its GRUB
+#  - the ISO has a UEFI El Torito boot image (xorriso -report_el_torito) and, for USB
+#    sticks, an EFI System partition in its hybrid GPT (fdisk -l); its GRUB
 #    configuration boots /live/vmlinuz with keel.live, the appended arguments and both
 #    initrds on the serial console;
 #  - pxe/rootfs.img is a zstd newc cpio holding keel-live/root.ext4 (a clean ext4, smaller
@@ -34,6 +35,8 @@ echo "ok: sizes printed and recorded in manifest.json"
 xorriso -indev "$OUT/keel-live.iso" -report_el_torito plain 2>/dev/null >"$SCRATCH/torito"
 cat "$SCRATCH/torito"
 grep -qE "^El Torito boot img : +1 +UEFI +y" "$SCRATCH/torito" || fail "no UEFI boot image in the ISO"
+# Hybrid: a GPT with an EFI System partition, so that the ISO written to a USB stick boots.
+fdisk -l "$OUT/keel-live.iso" | grep -q "EFI System" || fail "the ISO has no EFI System partition (not hybrid)"
 xorriso -osirrox on -indev "$OUT/keel-live.iso" -extract /boot/grub/grub.cfg "$SCRATCH/grub.cfg" \
   -extract /live "$SCRATCH/iso-live" 2>/dev/null
 grep -q "^serial --unit=0 --speed=115200" "$SCRATCH/grub.cfg" || fail "grub.cfg has no serial console"
