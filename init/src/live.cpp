@@ -58,8 +58,9 @@ Result<std::vector<std::string>> installer_argv(const std::string& disk) {
   std::string dir = kLiveRunDir;
   std::string image = dir + "/" + kLiveImage;
   if (!sys::exists(image))
-    return fail_msg(image + " is missing: this live media carries no image to install (it was "
-                            "not made by keel-compose live)");
+    return fail_msg(image +
+                    " is missing: this live media carries no image to install (it was "
+                    "not made by keel-compose live)");
   std::string sum = TRY(sys::read_file(dir + "/" + kLiveImageSha256));
   sum = sum.substr(0, sum.find_first_of(" \t\n"));
   return std::vector<std::string>{kInstaller, "--to", disk, "--image", image, "--sha256", sum};
@@ -93,8 +94,10 @@ std::optional<ShutdownAction> run_live_install(const KernelCmdline& cmd) {
     return std::nullopt;
   }
   if (!cmd.after_install) {
-    log::info(kLog, "install: {} is ready; the live system runs on (keel.install.reboot or "
-                    "keel.install.poweroff would have ended it)", cmd.install_to);
+    log::info(kLog,
+              "install: {} is ready; the live system runs on (keel.install.reboot or "
+              "keel.install.poweroff would have ended it)",
+              cmd.install_to);
     return std::nullopt;
   }
   log::info(kLog, "install: {} is ready; {} now (keel.install.{})", cmd.install_to,

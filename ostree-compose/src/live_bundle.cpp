@@ -75,7 +75,8 @@ Result<void> check_iso_tools() {
           "scripts/install-deps (or apt-get install grub-common xorriso mtools)",
           tool));
   if (!sys::is_dir(kGrubDir))
-    return fail_msg(fmt::format("{} is missing. Fix: apt-get install grub-efi-amd64-bin", kGrubDir));
+    return fail_msg(
+        fmt::format("{} is missing. Fix: apt-get install grub-efi-amd64-bin", kGrubDir));
   return {};
 }
 
@@ -89,12 +90,11 @@ Result<void> check_initramfs(const std::string& path) {
     return fail_msg(fmt::format("{}: {}", path, archive_error_string(a.get())));
   archive_entry* e;
   while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK)
-    if (std::string_view(archive_entry_pathname(e)) == "etc/keel/initramfs-live-modules")
-      return {};
-  return fail_msg(fmt::format(
-      "{} has no etc/keel/initramfs-live-modules: the image was composed before live "
-      "support. Fix: compose it again (make image, or keel-compose build)",
-      path));
+    if (std::string_view(archive_entry_pathname(e)) == "etc/keel/initramfs-live-modules") return {};
+  return fail_msg(
+      fmt::format("{} has no etc/keel/initramfs-live-modules: the image was composed before live "
+                  "support. Fix: compose it again (make image, or keel-compose build)",
+                  path));
 }
 
 struct Partition {
@@ -117,13 +117,13 @@ Result<Partition> root_partition(const std::string& disk) {
 std::string field_after(const std::string& text, const std::string& label) {
   auto pos = text.find(label);
   if (pos == std::string::npos) return "";
-  return std::string(trim(text.substr(pos + label.size(), text.find('\n', pos) - pos - label.size())));
+  return std::string(
+      trim(text.substr(pos + label.size(), text.find('\n', pos) - pos - label.size())));
 }
 
 // The root partition as a file, shrunk to its contents plus kLiveRootFree: it lives in
 // RAM on the live system (resize2fs(8) -P estimates the minimum).
-Result<void> extract_root(const std::string& disk, const std::string& out,
-                          const std::string& log) {
+Result<void> extract_root(const std::string& disk, const std::string& out, const std::string& log) {
   auto part = TRY(root_partition(disk));
   TRY(run_command({"dd", "if=" + disk, "of=" + out, "bs=1M", "iflag=skip_bytes,count_bytes",
                    fmt::format("skip={}", part.offset), fmt::format("count={}", part.bytes),
@@ -138,7 +138,8 @@ Result<void> extract_root(const std::string& disk, const std::string& out,
   if (bytes < part.bytes) {
     TRY_CTX(run_command({"resize2fs", out, fmt::format("{}K", bytes >> 10)}, {.log_path = log}),
             "shrinking the root copy");
-    if (::truncate(out.c_str(), static_cast<off_t>(bytes)) < 0) return fail_errno("truncate " + out);
+    if (::truncate(out.c_str(), static_cast<off_t>(bytes)) < 0)
+      return fail_errno("truncate " + out);
   }
   return {};
 }
@@ -185,7 +186,8 @@ Result<void> write_rootfs_cpio(const std::string& dir, const std::vector<std::st
 }
 
 Result<void> write_rootfs(const LiveOptions& o, const std::string& work, const std::string& out) {
-  std::string disk = o.image_dir + "/disk.raw", dir = work + "/keel-live", log = work + "/tools.log";
+  std::string disk = o.image_dir + "/disk.raw", dir = work + "/keel-live",
+              log = work + "/tools.log";
   TRY(sys::mkdir_p(dir));
   TRY_CTX(extract_root(disk, dir + "/root.ext4", log), "making the live root file system");
   TRY_CTX(run_command({"zstd", "-q", "-f", "-T0", "-10", disk, "-o", dir + "/disk.raw.zst"}),

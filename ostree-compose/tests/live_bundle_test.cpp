@@ -6,7 +6,8 @@ using namespace keel::compose;
 
 TEST(LiveBundle, KernelArgsDropRootAndAddLive) {
   // The image's cmdline file as keel-compose writes it, final newline included.
-  std::string image = "root=LABEL=keel-root rw console=ttyS0,115200  ostree=/ostree/boot.1/keel/ab/0\n";
+  std::string image =
+      "root=LABEL=keel-root rw console=ttyS0,115200  ostree=/ostree/boot.1/keel/ab/0\n";
   EXPECT_EQ(live_kernel_args(image, {}),
             "rw console=ttyS0,115200 ostree=/ostree/boot.1/keel/ab/0 keel.live");
   EXPECT_EQ(live_kernel_args(image, {"keel.install.to=/dev/sda", "keel.install.reboot"}),
