@@ -10,7 +10,8 @@
 #        the two initrds (concatenated: iPXE and pxelinux hand the kernel one buffer)
 #        with pxe/cmdline plus keel.install.to=/dev/vda keel.install.reboot. No network
 #        boot happens; what it checks is that the bundle's files alone install. The disk
-#        then holds exactly disk.raw (qemu-img compare).
+#        then holds exactly disk.raw (qemu-img compare). Booted again, the live system
+#        refuses the now non-empty disk, leaves it as it was, and runs on from RAM.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 IMAGE_DIR=$1
@@ -101,20 +102,37 @@ iso)
   ;;
 pxe)
   cat "$LIVE/pxe/initramfs.img" "$LIVE/pxe/rootfs.img" >"$LOG_DIR/initrds.img"
+  trap 'rm -f "$LOG_DIR/initrds.img"' EXIT
   LIVE_LOG=$LOG_DIR/live.log
   live_vm "$LIVE_LOG" -kernel "$LIVE/pxe/vmlinuz" -initrd "$LOG_DIR/initrds.img" \
     -append "$(cat "$LIVE/pxe/cmdline") keel.install.to=/dev/vda keel.install.reboot"
-  rm -f "$LOG_DIR/initrds.img"
   check_install "$LIVE_LOG" "reboot"
   expect_line "$LIVE_LOG" "info keel-init: install: /dev/vda is ready; rebooting now (keel.install.reboot)"
   expect_line "$LIVE_LOG" "reboot: Restarting system"
-  if qemu-img compare -q -f qcow2 -F raw "$TARGET" "$IMAGE_DIR/disk.raw"; then
-    echo "ok:   the disk holds exactly disk.raw (and zeros after it)"
-  else
-    echo "FAIL: the disk differs from $IMAGE_DIR/disk.raw"
-    KEEL_FAILED=1
-  fi
-  keel_finish 012_live_install "$LIVE_LOG"
+  compare_disk() {
+    if qemu-img compare -q -f qcow2 -F raw "$TARGET" "$IMAGE_DIR/disk.raw"; then
+      echo "ok:   the disk holds exactly disk.raw (and zeros after it)$1"
+    else
+      echo "FAIL: the disk differs from $IMAGE_DIR/disk.raw$1"
+      KEEL_FAILED=1
+    fi
+  }
+  compare_disk ""
+  [[ $KEEL_FAILED -eq 0 ]] || keel_finish 012_live_install "$LIVE_LOG"
+
+  # The same again: the disk is not empty now, so keel-install refuses it (no --force),
+  # and the live system runs on as a live system: its containers start and the bootcheck
+  # container shows `keelctl status` (from RAM), then powers off.
+  AGAIN_LOG=$LOG_DIR/again.log
+  live_vm "$AGAIN_LOG" -kernel "$LIVE/pxe/vmlinuz" -initrd "$LOG_DIR/initrds.img" \
+    -append "$(cat "$LIVE/pxe/cmdline") keel.install.to=/dev/vda keel.install.reboot"
+  expect_line "$AGAIN_LOG" "error keel-install: /dev/vda is not empty (gpt partition table"
+  expect_line "$AGAIN_LOG" "error keel-init: install: /usr/bin/keel-install exited with status 1; nothing else is done: the live system runs on"
+  reject_line "$AGAIN_LOG" "Hardware check:"
+  expect_line "$AGAIN_LOG" "info bootcheck: deployment $DEPLOYMENT (version 0.1.0)"
+  expect_line "$AGAIN_LOG" "reboot: Power down"
+  compare_disk " (untouched by the refused install)"
+  keel_finish 012_live_install "$AGAIN_LOG"
   ;;
 *) echo "FAIL 012_live_install: unknown case '$CASE' (iso or pxe)"; exit 1 ;;
 esac
