@@ -10,7 +10,7 @@ CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 IMAGE_NAME := $(IMAGE)$(if $(FLAVOUR),-$(FLAVOUR))
 IMAGE_DIR  := $(BUILD)/images/$(IMAGE_NAME)
 
-.PHONY: all deps configure build image cloud-images test unit-test qemu-test format format-check bench clean
+.PHONY: all deps configure build image cloud-images live-image test unit-test qemu-test format format-check bench clean
 
 all: image
 
@@ -33,6 +33,10 @@ image: build
 # $(IMAGE_DIR)/cloud/{aws.raw,azure.vhd,gce.tar.gz,vmware.vmdk}.
 cloud-images: image
 	@$(BUILD)/bin/keel-compose export $(IMAGE_DIR)
+
+# The live ISO and PXE bundle (docs/INSTALL.md "Live ISO and PXE"): $(IMAGE_DIR)/live/.
+live-image: image
+	@$(BUILD)/bin/keel-compose live $(IMAGE_DIR)
 
 # Every test: unit tests, root integration tests, QEMU boot tests.
 test: image format-check

@@ -13,7 +13,7 @@ const char* const kUsage =
     "                           [--pci-ids FILE] [--usb-ids FILE] [--builtin-aliases FILE]\n"
     "       keel-hwcompat report [--sys DIR | --lspci FILE] [--facts FILE] [--policy FILE]\n"
     "                           [--image FILE | --no-image] [--firmware-dir DIR] [--json]\n"
-    "                           [--allow VVVV:DDDD...]\n"
+    "                           [--allow VVVV:DDDD...] [--boot-disk /dev/DISK]\n"
     "       keel-hwcompat matrix --facts FILE [--facts FILE...] [--policy FILE]\n"
     "                           [--format md|html] [--min-tier TIER]\n"
     "       keel-hwcompat firmware --image FILE [--facts FILE] [--policy FILE]\n"
@@ -75,9 +75,14 @@ int cmd_report(const Args& a) {
   if (!devs) return report_error(devs.error());
   ReportInput in{*facts, *policy, spec ? &*spec : nullptr,
                  a.get("--firmware-dir", "/lib/firmware")};
-  if (!a.opts.contains("--lspci"))
-    if (auto root = root_block_device(a.get("--sys", "/sys")))
-      in.root_known = mark_root_controller(*devs, *root);
+  // --boot-disk (keel-install's target): judge storage by the disk the image will boot
+  // from, not by the disk this system (a live system in RAM, a rescue USB) runs from.
+  if (!a.opts.contains("--lspci")) {
+    auto root = a.opts.contains("--boot-disk")
+                    ? block_device_sys_path(a.get("--sys", "/sys"), a.get("--boot-disk"))
+                    : root_block_device(a.get("--sys", "/sys"));
+    if (root) in.root_known = mark_root_controller(*devs, *root);
+  }
   if (auto it = a.opts.find("--allow"); it != a.opts.end()) in.allow = it->second;
   auto report = build_report(in, *devs);
   fmt::print("{}", a.opts.contains("--json") ? report_json(report) : report_text(report));

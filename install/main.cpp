@@ -16,15 +16,17 @@ namespace {
 constexpr const char* kLog = "keel-install";
 constexpr const char* kUsage =
     "usage: keel-install --to DISK --image FILE [--force] [--ignore-hardware]\n"
-    "                    [--hwcompat PROGRAM] [--hwcompat-arg ARG]...\n"
+    "                    [--hwcompat PROGRAM] [--hwcompat-arg ARG]... [--sha256 HEX]\n"
     "FILE is a Keel disk.raw, or one compressed with gzip, zstd or xz.\n"
     "--force              overwrite a disk that holds a partition table or filesystem\n"
     "--ignore-hardware    install although the hardware report lists fatal problems\n"
     "--hwcompat PROGRAM   keel-hwcompat to run (default: next to keel-install, then PATH)\n"
-    "--hwcompat-arg ARG   passed to `keel-hwcompat report` (e.g. --image MATRIX)\n";
+    "--hwcompat-arg ARG   passed to `keel-hwcompat report` (e.g. --image MATRIX)\n"
+    "--sha256 HEX         the SHA-256 of the uncompressed image (a live medium carries it):\n"
+    "                     a damaged FILE is reported instead of declared installed\n";
 
 struct Args {
-  std::string to, image, hwcompat;
+  std::string to, image, hwcompat, sha256;
   std::vector<std::string> hwcompat_args;
   bool force = false, ignore_hardware = false;
 };
@@ -43,6 +45,8 @@ bool parse(int argc, char** argv, Args& a) {
       a.image = argv[++i];
     else if (s == "--hwcompat" && has_value)
       a.hwcompat = argv[++i];
+    else if (s == "--sha256" && has_value)
+      a.sha256 = argv[++i];
     else if (s == "--hwcompat-arg" && has_value)
       a.hwcompat_args.push_back(argv[++i]);
     else
@@ -61,7 +65,10 @@ std::string default_hwcompat() {
 // `keel-hwcompat report` on this machine's /sys against the image's matrix; its report
 // goes to our stdout. Exit status 1 means a device the machine needs is unsupported.
 keel::Result<void> check_hardware(const Args& a) {
-  std::vector<std::string> argv = {a.hwcompat.empty() ? default_hwcompat() : a.hwcompat, "report"};
+  // --boot-disk: the storage controller that matters is the target's, which the
+  // installed system boots from, not the one this (live) system runs from.
+  std::vector<std::string> argv = {a.hwcompat.empty() ? default_hwcompat() : a.hwcompat, "report",
+                                   "--boot-disk", a.to};
   argv.insert(argv.end(), a.hwcompat_args.begin(), a.hwcompat_args.end());
   fmt::print("Hardware check: {}\n", fmt::join(argv, " "));
   std::fflush(stdout);
@@ -94,6 +101,13 @@ keel::Result<void> run(const Args& a) {
   std::fflush(stdout);
   auto w = TRY(keel::install::write_image(a.image, t));
   fmt::print("Wrote {} MiB (sha256 {})\n", w.bytes >> 20, w.sha256);
+  // Checked after writing: checking first would mean decompressing the image twice.
+  if (!a.sha256.empty() && a.sha256 != w.sha256)
+    return keel::fail_msg(fmt::format(
+        "image checksum mismatch: {} decompresses to sha256 {}, expected {}: the image is "
+        "damaged and so is what {} now holds. Fix: write the live medium (or copy the "
+        "image) again, then install again with --force",
+        a.image, w.sha256, a.sha256, t.path));
   TRY(keel::install::verify_written(t, w));
   fmt::print("Verified: {} reads back the same {} bytes.\n", t.path, w.bytes);
   fmt::print("Done. Boot from {}; the root partition grows to fill the disk on first boot.\n",

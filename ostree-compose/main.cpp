@@ -11,6 +11,7 @@
 #include "keel/common/log.hpp"
 #include "keel/compose/cloud_formats.hpp"
 #include "keel/compose/compose.hpp"
+#include "keel/compose/live_bundle.hpp"
 #include "keel/compose/release_cli.hpp"
 #include "keel/compose/sign_cli.hpp"
 
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "       keel-compose keygen --secret FILE --public FILE\n"
     "       keel-compose sign --repo DIR --key SECRET [--verify PUBLIC] REV...\n"
     "       keel-compose export IMAGE_DIR [--formats all|aws,azure,gce,vmware] [--out DIR]\n"
+    "       keel-compose live IMAGE_DIR [--out DIR] [--append KERNEL_ARG]...\n"
     "       keel-compose release --repo DIR --from REPO:BRANCH --key SECRET --version V\n"
     "                            [--deltas N] [--scratch-delta]\n"
     "Defaults: --out build/images/<name> --repo build/repo --cache build/cache/debs\n"
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   if (cmd == "keygen") return keel::compose::keygen_main(argc, argv);
   if (cmd == "sign") return keel::compose::sign_main(argc, argv);
   if (cmd == "export") return keel::compose::export_main(argc, argv);
+  if (cmd == "live") return keel::compose::live_main(argc, argv);
   if (cmd == "release") return keel::compose::release_main(argc, argv);
   ComposeOptions opts;
   if (!parse_args(argc, argv, opts)) {

@@ -60,15 +60,29 @@ Result<std::vector<HostDevice>> read_sysfs(const std::string& sys_root) {
   return out;
 }
 
-std::optional<std::string> root_block_device(const std::string& sys_root) {
-  struct stat st {};
-  if (::stat("/", &st) < 0 || major(st.st_dev) == 0) return std::nullopt;  // tmpfs, overlay
-  fs::path link =
-      fs::path(sys_root) / fmt::format("dev/block/{}:{}", major(st.st_dev), minor(st.st_dev));
+namespace {
+
+std::optional<std::string> sys_path_of(const std::string& sys_root, dev_t dev) {
+  fs::path link = fs::path(sys_root) / fmt::format("dev/block/{}:{}", major(dev), minor(dev));
   std::error_code ec;
   fs::path real = fs::canonical(link, ec);
   if (ec) return std::nullopt;
   return real.string();
+}
+
+}  // namespace
+
+std::optional<std::string> root_block_device(const std::string& sys_root) {
+  struct stat st {};
+  if (::stat("/", &st) < 0 || major(st.st_dev) == 0) return std::nullopt;  // tmpfs, overlay
+  return sys_path_of(sys_root, st.st_dev);
+}
+
+std::optional<std::string> block_device_sys_path(const std::string& sys_root,
+                                                 const std::string& dev_node) {
+  struct stat st {};
+  if (::stat(dev_node.c_str(), &st) < 0 || !S_ISBLK(st.st_mode)) return std::nullopt;
+  return sys_path_of(sys_root, st.st_rdev);
 }
 
 bool mark_root_controller(std::vector<HostDevice>& devs, const std::string& root_path) {

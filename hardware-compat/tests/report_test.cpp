@@ -148,3 +148,11 @@ TEST(Matrix, MarkdownAndHtmlRows) {
   EXPECT_NE(html.find("<td>virtio_pci → virtio_blk</td>"), std::string::npos);
   EXPECT_NE(html.find("<table>"), std::string::npos);
 }
+
+// --boot-disk: a node that is no block device (or none at all) names no controller, so
+// the report falls back to treating every storage controller as boot-critical.
+TEST(Report, BootDiskMustBeABlockDevice) {
+  EXPECT_FALSE(block_device_sys_path("/sys", "/dev/null"));
+  EXPECT_FALSE(block_device_sys_path("/sys", "/nonexistent/vdb"));
+  EXPECT_FALSE(block_device_sys_path("/sys", "/"));
+}

@@ -63,6 +63,18 @@ void parse_keel_arg(KernelCmdline& out, std::string_view key, std::string_view v
     out.panic_reboot = is_true(value);
   } else if (key == "keel.rollback") {
     out.rollback = value;
+  } else if (key == "keel.live") {
+    out.live = is_true(value);
+  } else if (key == "keel.install.to") {
+    if (value.starts_with("/dev/"))
+      out.install_to = value;
+    else
+      out.warnings.push_back(fmt::format(
+          "keel.install.to={} is not a device under /dev; nothing will be installed", value));
+  } else if (key == "keel.install.reboot" && is_true(value)) {
+    out.after_install = ShutdownAction::reboot;
+  } else if (key == "keel.install.poweroff" && is_true(value)) {
+    out.after_install = ShutdownAction::poweroff;
   } else {
     out.warnings.push_back(fmt::format("unknown kernel argument {}; ignored", key));
   }

@@ -10,12 +10,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/init/block_device.hpp"
 #include "keel/init/cmdline.hpp"
+#include "keel/init/live.hpp"
 #include "keel/init/modules.hpp"
 #include "keel/init/ostree_root.hpp"
 #include "keel/init/shutdown.hpp"
@@ -63,8 +66,9 @@ Result<KernelCmdline> read_cmdline() {
   return cmd;
 }
 
-Result<void> load_initramfs_modules() {
-  constexpr const char* list_path = "/etc/keel/initramfs-modules";
+// list_path: /etc/keel/initramfs-modules, or initramfs-live-modules (the loop driver)
+// for a live boot.
+Result<void> load_initramfs_modules(const char* list_path) {
   if (!sys::exists(list_path)) return {};  // everything needed is built in
   auto list = parse_module_list(TRY(sys::read_file(list_path)));
   utsname u{};
@@ -76,11 +80,23 @@ Result<void> load_initramfs_modules() {
     if (auto r = load_module(dir + m); !r)
       log::warn(kLog, "loading module {}: {}", m, r.error().message());
   }
-  log::info(kLog, "{} kernel modules processed", list.size());
+  log::info(kLog, "{} kernel modules processed ({})", list.size(), list_path);
   return {};
 }
 
 Result<std::string> find_root(const KernelCmdline& cmd) {
+  if (cmd.live) {
+    TRY_CTX(load_initramfs_modules("/etc/keel/initramfs-live-modules"),
+            "loading the live system's modules");
+    if (!sys::exists(kLiveRoot))
+      return fail_msg(
+          fmt::format("keel.live is set but the initramfs has no {}. Fix: boot the live media's "
+                      "rootfs.img as a second initrd (keel-compose live writes it)",
+                      kLiveRoot));
+    auto dev = TRY(attach_loop(kLiveRoot));
+    log::info(kLog, "live system: root file system {} on {}", kLiveRoot, dev);
+    return dev;
+  }
   if (cmd.root.starts_with("/dev/")) return cmd.root;  // root=/dev/vda2 also works
   if (cmd.root_label.empty())
     return fail_msg("the kernel command line has no root=LABEL=<label> (found root=" + cmd.root +
@@ -141,7 +157,7 @@ Result<void> switch_root(const std::string& newroot) {
 
 Result<void> boot(KernelCmdline& cmd) {
   cmd = TRY_CTX(read_cmdline(), "reading the kernel command line");
-  TRY_CTX(load_initramfs_modules(), "loading kernel modules");
+  TRY_CTX(load_initramfs_modules("/etc/keel/initramfs-modules"), "loading kernel modules");
   std::string dev = TRY_CTX(find_root(cmd), "finding the root filesystem");
   TRY_CTX(sys::mkdir_p(kSysroot), "creating /sysroot");
   TRY_CTX(sys::mount(dev.c_str(), kSysroot, "ext4", 0), "mounting " + dev + " on /sysroot");
@@ -149,6 +165,7 @@ Result<void> boot(KernelCmdline& cmd) {
       TRY_CTX(resolve_deployment(kSysroot, cmd.ostree), "finding the OSTree deployment");
   log::info(kLog, "deployment {}", deployment);
   TRY_CTX(prepare_deployment(kSysroot, deployment), "preparing the deployment");
+  if (cmd.live) TRY_CTX(keep_live_files(), "keeping the live media's files in /run");
   TRY_CTX(move_api_mounts(deployment), "moving /dev, /proc, /sys, /run into the deployment");
   TRY_CTX(switch_root(deployment), "switching root to " + deployment);
   const char* init = "/usr/bin/keel-init";

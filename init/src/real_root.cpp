@@ -22,6 +22,7 @@
 #include "keel/init/bounded_run.hpp"
 #include "keel/init/drivers.hpp"
 #include "keel/init/grow_root.hpp"
+#include "keel/init/live.hpp"
 #include "keel/init/selinux_setup.hpp"
 #include "keel/init/shutdown.hpp"
 #include "keel/init/stages.hpp"
@@ -235,6 +236,8 @@ void run_real_root_stage() {
   grow_root_if_room();
   // Drivers first: a config drive's file system and QEMU's fw_cfg need theirs.
   load_device_drivers();
+  // The live system's job (keel.install.to): before any container, as keel-growfs.
+  if (auto then = run_live_install(cmd)) final_shutdown(*then);
   run_first_boot();
   set_hostname();
   set_sysctls();

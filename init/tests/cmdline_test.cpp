@@ -66,3 +66,24 @@ TEST(Cmdline, RollbackFromGrub) {
 
 }  // namespace
 }  // namespace keel::init
+
+TEST(Cmdline, LiveInstallKeys) {
+  auto c = parse_cmdline("keel.live keel.install.to=/dev/vdb keel.install.poweroff");
+  EXPECT_TRUE(c.live);
+  EXPECT_EQ(c.install_to, "/dev/vdb");
+  ASSERT_TRUE(c.after_install);
+  EXPECT_EQ(*c.after_install, ShutdownAction::poweroff);
+  EXPECT_TRUE(c.warnings.empty());
+
+  auto plain = parse_cmdline("root=LABEL=keel-root");
+  EXPECT_FALSE(plain.live);
+  EXPECT_TRUE(plain.install_to.empty());
+  EXPECT_FALSE(plain.after_install);
+
+  auto bad = parse_cmdline("keel.live=1 keel.install.to=vdb keel.install.reboot");
+  EXPECT_TRUE(bad.live);
+  EXPECT_TRUE(bad.install_to.empty());
+  ASSERT_EQ(bad.warnings.size(), 1u);
+  EXPECT_NE(bad.warnings[0].find("keel.install.to=vdb"), std::string::npos);
+  EXPECT_EQ(*bad.after_install, ShutdownAction::reboot);
+}

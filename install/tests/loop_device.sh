@@ -2,7 +2,8 @@
 # keel-install onto loop devices with the image `make image` composed:
 #  - an empty disk: written, read back and verified; the disk's bytes are the image's;
 #  - the same disk again: refused as not empty, unless --force;
-#  - a zstd-compressed image installs the same bytes;
+#  - a zstd-compressed image installs the same bytes, and --sha256 (what a live medium
+#    carries) accepts the right sum and reports a wrong one as a checksum mismatch;
 #  - refused: a disk smaller than the image (before any byte is written), a mounted disk,
 #    a partition, a regular file, a machine whose hardware report is fatal.
 # The hardware check runs keel-hwcompat on QEMU q35's lspci (the fixture
@@ -55,10 +56,18 @@ cat "$WORK/out"
 grep -q "is not empty (gpt partition table" "$WORK/out" || fail "no clear not-empty error"
 grep -q "Fix: pick an empty disk, or pass --force" "$WORK/out" || fail "no fix named"
 zstd -q -1 -c "$RAW" >"$WORK/disk.raw.zst"
-run --to "$disk" --image "$WORK/disk.raw.zst" --force "${HW_OK[@]}" || { cat "$WORK/out"; fail "--force failed"; }
+SUM=$(sha256sum "$RAW" | cut -c1-64)
+run --to "$disk" --image "$WORK/disk.raw.zst" --force --sha256 "$SUM" "${HW_OK[@]}" || { cat "$WORK/out"; fail "--force failed"; }
 grep -q "^Verified:" "$WORK/out" || fail "no verification with --force"
 cmp -n "$size" "$RAW" "$disk" || fail "the zstd image wrote different bytes"
-echo "ok: a non-empty disk needs --force; a zstd image installs the same bytes"
+echo "ok: a non-empty disk needs --force; a zstd image installs the same bytes (--sha256 matches)"
+WRONG=$(printf '%064d' 0)
+if run --to "$disk" --image "$WORK/disk.raw.zst" --force --sha256 "$WRONG" "${HW_OK[@]}"; then
+  fail "a wrong --sha256 was accepted"
+fi
+grep -q "image checksum mismatch: .* decompresses to sha256 $SUM, expected $WRONG" "$WORK/out" ||
+  { cat "$WORK/out"; fail "no clear checksum mismatch error"; }
+echo "ok: a wrong --sha256 is reported as an image checksum mismatch"
 
 # 3. Too small: refused before anything is written.
 small=$(loop small 256M)

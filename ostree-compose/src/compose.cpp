@@ -47,6 +47,7 @@ struct Run {
   std::vector<std::string> firmware_packages;   // from the hardware matrix
   std::vector<std::string> initramfs_modules;   // [hardware]'s drivers + [kernel] initramfs_modules
   std::vector<std::string> initramfs_firmware;  // the firmware those drivers request
+  std::vector<std::string> live_modules;        // resolved from kLiveModules
   std::string facts_text;                       // the kernel's hardware facts, for the image
   std::string previous;                         // --previous, resolved to a checksum
   uint64_t time = 0;                            // the commit's time stamp
@@ -104,6 +105,9 @@ Result<void> shape_tree(Run& r) {
     r.facts_text = std::move(plan.facts_text);
     r.initramfs_firmware = std::move(plan.initramfs_firmware);
   }
+  // Every image can become a live ISO (keel-compose live) without a new compose.
+  wanted.insert(wanted.end(), kLiveModules.begin(), kLiveModules.end());
+  r.live_modules.assign(kLiveModules.begin(), kLiveModules.end());
   auto keep = TRY_CTX(module_closure(moddir, wanted),
                       fmt::format("{}: [kernel] modules, kernel flavour {} (a module only some "
                                   "flavours have goes in [kernel.flavour_modules.<flavour>])",
@@ -245,8 +249,12 @@ Result<void> build_images(Run& r) {
 }
 
 Result<void> build_initramfs(Run& r) {
-  InitramfsInput in{r.rootfs, r.kver, r.rootfs + "/usr/bin/keel-init", r.initramfs_modules,
-                    r.initramfs_firmware};
+  InitramfsInput in{r.rootfs,
+                    r.kver,
+                    r.rootfs + "/usr/bin/keel-init",
+                    r.initramfs_modules,
+                    r.initramfs_firmware,
+                    r.live_modules};
   std::string out = r.rootfs + "/usr/lib/modules/" + r.kver + "/initramfs.img";
   return write_initramfs(in, out);
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -49,6 +50,13 @@ Result<std::vector<CpioEntry>> initramfs_entries(const InitramfsInput& in) {
     list += m + "\n";
   }
   files.push_back({Kind::text, "etc/keel/initramfs-modules", list, 0644});
+  std::string live_list;
+  for (const auto& m : TRY(module_closure(in.rootfs + "/" + moddir, in.live_modules))) {
+    if (std::find(mods.begin(), mods.end(), m) == mods.end())
+      files.push_back({Kind::file, moddir + "/" + m, in.rootfs + "/" + moddir + "/" + m, 0644});
+    live_list += m + "\n";
+  }
+  files.push_back({Kind::text, "etc/keel/initramfs-live-modules", live_list, 0644});
   // A driver probing in the initramfs asks for its firmware there (lib -> usr/lib).
   for (const auto& f : in.firmware)
     files.push_back(

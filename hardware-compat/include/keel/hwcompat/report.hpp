@@ -24,6 +24,9 @@ Result<std::vector<HostDevice>> read_sysfs(const std::string& sys_root);
 // The sysfs path of the block device holding "/" (<sys>/dev/block/MAJ:MIN resolved,
 // e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio1/block/vda/vda2), if there is one.
 std::optional<std::string> root_block_device(const std::string& sys_root);
+// The same for a block device node (/dev/vda), if it is one.
+std::optional<std::string> block_device_sys_path(const std::string& sys_root,
+                                                 const std::string& dev_node);
 // Marks the PCI functions on `root_path` (the controller and any bridges above it) as
 // holding the root disk. Returns whether any did.
 bool mark_root_controller(std::vector<HostDevice>& devs, const std::string& root_path);

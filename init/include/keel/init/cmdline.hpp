@@ -27,6 +27,13 @@ struct KernelCmdline {
   // keel.rollback=<deployment>: GRUB booted the fallback because that deployment used
   // up its boot attempts (docs/BOOT.md "Boot counting").
   std::string rollback;
+  // keel.live: the root is the live image the initramfs carries (keel-compose live,
+  // docs/INSTALL.md "Live ISO and PXE"), not a disk.
+  bool live = false;
+  // keel.install.to=<disk>: the live system writes the image it carries onto that disk;
+  // keel.install.reboot / keel.install.poweroff: what it does after a good install.
+  std::string install_to;
+  std::optional<ShutdownAction> after_install;
   std::vector<std::string> warnings;  // unknown keel.* keys, bad values: logged, not fatal
 };
 
