@@ -39,7 +39,8 @@ UpdateCheckPlan plan_update_checks(const Result<update::UpdateConfig>& cfg) {
     return p;
   }
   p.interval = cfg->check_interval;
-  std::string files = cfg->sources.empty() ? "the defaults" : fmt::format("{}", fmt::join(cfg->sources, ", "));
+  std::string files =
+      cfg->sources.empty() ? "the defaults" : fmt::format("{}", fmt::join(cfg->sources, ", "));
   if (cfg->policy == update::Policy::manual) {
     p.what = fmt::format("off (policy manual in {}; keelctl update apply installs updates)", files);
     return p;
@@ -49,8 +50,9 @@ UpdateCheckPlan plan_update_checks(const Result<update::UpdateConfig>& cfg) {
     return p;
   }
   p.enabled = true;
-  p.what = fmt::format("keelctl update auto every {} (policy {}, {}, from {})",
-                       interval_text(p.interval), update::policy_name(cfg->policy), cfg->url, files);
+  p.what =
+      fmt::format("keelctl update auto every {} (policy {}, {}, from {})",
+                  interval_text(p.interval), update::policy_name(cfg->policy), cfg->url, files);
   return p;
 }
 
@@ -105,8 +107,10 @@ void UpdateChecks::check_now() {
     return;
   }
   if (m_pid >= 0) {
-    log::warn(kLog, "automatic updates: the previous keelctl update auto (pid {}) still runs; "
-                    "skipping this check", m_pid);
+    log::warn(kLog,
+              "automatic updates: the previous keelctl update auto (pid {}) still runs; "
+              "skipping this check",
+              m_pid);
     return;
   }
   if (auto r = spawn(); !r) log::error(kLog, "automatic updates: {}", r.error().message());
@@ -141,7 +145,8 @@ void UpdateChecks::drain(bool at_exit) {
     ssize_t n = ::read(m_out.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    for (const auto& line : m_lines.feed({buf, static_cast<size_t>(n)})) log::info(kRunLog, "{}", line);
+    for (const auto& line : m_lines.feed({buf, static_cast<size_t>(n)}))
+      log::info(kRunLog, "{}", line);
   }
   if (!at_exit) return;
   if (auto rest = m_lines.flush()) log::info(kRunLog, "{}", *rest);
@@ -157,8 +162,10 @@ bool UpdateChecks::on_reaped(pid_t pid, int status) {
   if (code == 0)
     log::info(kLog, "automatic updates: keelctl update auto finished");
   else
-    log::warn(kLog, "automatic updates: keelctl update auto failed (exit status {}); next check "
-                    "in one interval", code);
+    log::warn(kLog,
+              "automatic updates: keelctl update auto failed (exit status {}); next check "
+              "in one interval",
+              code);
   return true;
 }
 

@@ -85,8 +85,8 @@ TEST(UpdateChecks, RunsKeelctlAndLogsItsOutput) {
                                 "#!/bin/sh\necho \"args: $*\"\necho 'Release 0.2.0 boots in the "
                                 "next maintenance window' >&2\nexit 3\n");
   ASSERT_EQ(::chmod(keelctl.c_str(), 0755), 0);
-  std::string cfg = d.write("update.toml",
-                            "url = \"http://10.0.2.100/keel\"\npolicy = \"automatic\"\n");
+  std::string cfg =
+      d.write("update.toml", "url = \"http://10.0.2.100/keel\"\npolicy = \"automatic\"\n");
   std::vector<std::string> lines;
   g_lines = &lines;
   keel::log::set_sink(&capture, nullptr);
@@ -111,5 +111,6 @@ TEST(UpdateChecks, RunsKeelctlAndLogsItsOutput) {
   keel::log::set_sink(nullptr, nullptr);
   EXPECT_TRUE(has(lines, "keel-update: args: update auto")) << ::testing::PrintToString(lines);
   EXPECT_TRUE(has(lines, "keel-update: Release 0.2.0 boots in the next maintenance window"));
-  EXPECT_TRUE(has(lines, "keel-init: automatic updates: keelctl update auto failed (exit status 3)"));
+  EXPECT_TRUE(
+      has(lines, "keel-init: automatic updates: keelctl update auto failed (exit status 3)"));
 }
