@@ -141,14 +141,17 @@ int UpdateChecks::on_output(sd_event_source*, int, uint32_t, void* ud) {
 void UpdateChecks::drain(bool at_exit) {
   if (!m_out) return;
   char buf[4096];
+  bool eof = false;
   for (;;) {
     ssize_t n = ::read(m_out.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
+    eof = n == 0;
     if (n <= 0) break;
     for (const auto& line : m_lines.feed({buf, static_cast<size_t>(n)}))
       log::info(kRunLog, "{}", line);
   }
-  if (!at_exit) return;
+  // At EOF the pipe stays readable: keeping the source would spin the loop until the reap.
+  if (!eof && !at_exit) return;
   if (auto rest = m_lines.flush()) log::info(kRunLog, "{}", *rest);
   m_io.reset();
   m_out.reset();
