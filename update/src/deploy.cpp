@@ -22,11 +22,16 @@ Result<DeploymentInfo> deploy_release(Sysroot& s, const std::string& checksum,
   g_autoptr(GKeyFile) origin = ostree_sysroot_origin_new_from_refspec(s.get(), refspec.c_str());
   g_autoptr(OstreeDeployment) deployed = nullptr;
   GError* err = nullptr;
+  auto step = [&hooks](const std::string& what) {
+    if (hooks.step) hooks.step(what);
+  };
+  step(fmt::format("deploying {} (checking out the tree, merging /etc)", checksum));
   // No kernel arguments given: OSTree takes the merge deployment's.
   if (!ostree_sysroot_deploy_tree(s.get(), osname, checksum.c_str(), origin, merge, nullptr,
                                   &deployed, nullptr, &err))
     return fail(gerror(fmt::format("deploying {}", checksum), err));
   // The new deployment goes first; the booted one (and the merge one) stay for rollback.
+  step("switching the boot loader to the new deployment (boot entries, /boot/loader)");
   if (!ostree_sysroot_simple_write_deployment(s.get(), osname, deployed, merge,
                                               OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
                                               nullptr, &err))
@@ -36,8 +41,11 @@ Result<DeploymentInfo> deploy_release(Sysroot& s, const std::string& checksum,
   if (deps.empty() || deps[0].checksum != checksum)
     return fail_msg(
         fmt::format("OSTree wrote the deployments, but {} is not the default", checksum));
-  if (hooks.arm_new_deployment)
+  if (hooks.arm_new_deployment) {
+    step(fmt::format("arming the boot trial of deployment {}.{} (grubenv)", deps[0].checksum,
+                     deps[0].serial));
     TRY_CTX(hooks.arm_new_deployment(s, deps[0]), "arming boot counting");
+  }
   return deps[0];
 }
 
