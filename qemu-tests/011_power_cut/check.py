@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Judges qemu.011_power_cut's runs (power-cut.py's runs.json of each chain).
 
-usage: check.py MIN_KILLS NAME=CHECKSUM... -- RUN_DIR...
+usage: check.py MIN_KILLS INSTALLED NAME=CHECKSUM... -- RUN_DIR...
 
-NAME=CHECKSUM are the commits a boot may start (v1 as installed, v1 as published, v2).
+INSTALLED is the image's deployment (<commit>.<serial>), the one a normal boot may start
+before anything booted good; a deployment that starts as a normal boot without having
+booted good before came from an update that was not on a GRUB trial. NAME=CHECKSUM are
+the commits a boot may start (v1 as installed, v1 as published, v2).
 Prints an ok/FAIL line per fact and the kill-point table (Markdown, for docs/UPDATES.md);
 exits 1 when anything failed: a boot of another commit, a kernel panic, a marker that
 changed or went missing, a run stuck before its step, a chain that does not boot to a
@@ -16,6 +19,10 @@ import sys
 
 ROOT = re.compile(r"info keel-init: starting in the real root \(/sysroot/ostree/deploy/\w+/deploy/([0-9a-f]{64})\.(\d+)\)")
 BOOT = re.compile(r"info keel-init: boot: deployment \S+ \(version [0-9.]+\): ([^\r\n]*)")
+# The events that tell which deployments booted good, and how each boot started.
+EVENTS = re.compile(r"info keel-init: boot: deployment (\S+) \(version [0-9.]+\): normal boot"
+                    r"|info keel-init: boot: good: deployment (\S+) passed"
+                    r"|info observer: observer: power cut: booted (\S+) version \S+ kind \S+ state good")
 OBSERVER = re.compile(r"info observer: observer: power cut: booted (\S*) version (\S*) kind (\S*) state (\S*) marker (\S+)")
 BAD = ["Kernel panic", "avc:  denied", "observer: power cut: update apply failed",
        "observer: power cut: rollback failed", "error keel-runtime"]
@@ -24,7 +31,7 @@ COVER = {
     "download": ["download"],
     "deploy": ["verify", "deploy"],
     "boot loader switch": ["boot loader switch", "trial arming", "reboot"],
-    "first boot": ["first boot: GRUB", "first boot: kernel, keel-init", "first boot: gates"],
+    "trial boot": ["trial boot: GRUB", "trial boot: kernel, keel-init", "trial boot: gates"],
 }
 failed = False
 
@@ -49,8 +56,9 @@ def next_boot(text, names):
 def main():
     sep = sys.argv.index("--")
     min_kills = int(sys.argv[1])
+    installed = sys.argv[2]
     names = {}
-    for arg in sys.argv[2:sep]:
+    for arg in sys.argv[3:sep]:
         name, csum = arg.split("=")
         names[csum] = name
     rows, kills, phases = [], 0, []
@@ -59,7 +67,13 @@ def main():
         runs = json.load(open(os.path.join(run_dir, "runs.json")))
         texts = [open(r["log"], errors="replace").read() for r in runs]
         reference = None
+        good = {installed}
         for i, (r, text) in enumerate(zip(runs, texts)):
+            for m in EVENTS.finditer(text):
+                if m.group(1) and m.group(1) not in good:
+                    fail(f"{chain} run {i:02d}: deployment {m.group(1)} started as a normal "
+                         "boot before it ever booted good: its update was not on a GRUB trial")
+                good.update(d for d in m.groups()[1:] if d)
             for csum, serial in ROOT.findall(text):
                 if csum not in names:
                     fail(f"{chain} run {i:02d} booted {csum}.{serial}, neither v1 nor v2")

@@ -28,7 +28,7 @@ STEPS = {
     "switch": r"info observer: Update: switching the boot loader",
     "arm": r"info observer: Update: arming the boot trial",
     "reboot": r"info observer: Rebooting\.",
-    "grub": r"Keel: trying deployment",
+    "grub": r"Keel: trying deployment",  # GRUB takes an attempt of a trial
     "root": r"info keel-init: starting in the real root",
     "gates": r"info keel-init: boot: deployment \S+ \(version [0-9.]+\): ",
     "check": r"info observer: observer: power cut: booted ",
@@ -41,12 +41,13 @@ PHASES = [
     (r"info observer: Update: switching the boot loader", "boot loader switch"),
     (r"info observer: Update: arming the boot trial", "trial arming"),
     (r"info observer: Rebooting\.", "reboot"),
-    (r"Keel: trying deployment|Keel: deployment \S+ used up", "first boot: GRUB"),
-    (r"info keel-init: starting in the real root", "first boot: kernel, keel-init"),
-    (r"info keel-init: boot: deployment ", "first boot: gates"),
+    (r"Welcome to GRUB!", "GRUB"),
+    (r"info keel-init: starting in the real root", "kernel, keel-init"),
+    (r"info keel-init: boot: deployment ", "gates"),
     (r"info keel-init: boot: good", "booted, good"),
     (r"info observer: observer: power cut: booted ", "booted, observer"),
 ]
+BOOT_PHASES = {"GRUB", "kernel, keel-init", "gates"}
 RUN_LIMIT = 300  # seconds from QEMU's start to the step's line: more means a stuck boot
 
 
@@ -56,6 +57,15 @@ def phase_at(text):
         for m in re.finditer(pattern, text):
             if m.start() > where:
                 best, where = name, m.start()
+    if best in BOOT_PHASES:
+        # Which boot: GRUB says so when it takes a trial attempt or falls back.
+        this_boot = text[text.rfind("Welcome to GRUB!"):]
+        if "Keel: trying deployment" in this_boot:
+            best = "trial boot: " + best
+        elif re.search(r"Keel: deployment\s+\S+\s+used\s+up", this_boot):
+            best = "fallback boot: " + best
+        else:
+            best = "normal boot: " + best
     return best
 
 

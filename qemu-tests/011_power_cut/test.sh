@@ -28,8 +28,8 @@ PLAN_A=download+0.3,download+1.5,deploy+0,deploy+0.5,switch+0,switch+0.15,arm+0,
 PLAN_B=download+0.8,download+2.5,deploy+0.2,deploy+1.2,switch+0.05,switch+0.4,arm+0.1,grub+0,switch+0.25,reboot+0,root+1,arm+0.3
 
 # The commits a boot may start: v1 as the image installed it, and every release published.
-V1_SUM=$(awk '$1 == 0 {print $2}' "$IMAGE_DIR/deployments")
-V1_SUM=${V1_SUM%.*}
+V1_DEP=$(awk '$1 == 0 {print $2}' "$IMAGE_DIR/deployments")
+V1_SUM=${V1_DEP%.*}
 VALID=("v1-installed=$V1_SUM")
 while read -r csum version; do
   VALID+=("v$version-published=$csum")
@@ -67,7 +67,7 @@ for pid in "${PIDS[@]}"; do
 done
 cat "$LOG_DIR/a/power-cut.out" "$LOG_DIR/b/power-cut.out"
 grep -h "^FAIL" "$LOG_DIR"/?/power-cut.out >/dev/null && KEEL_FAILED=1
-python3 "$HERE/check.py" "$MIN_KILLS" "${VALID[@]}" -- "$LOG_DIR/a" "$LOG_DIR/b" |
+python3 "$HERE/check.py" "$MIN_KILLS" "$V1_DEP" "${VALID[@]}" -- "$LOG_DIR/a" "$LOG_DIR/b" |
   tee "$LOG_DIR/table.md" || KEEL_FAILED=1
 # A SIGKILLed QEMU may leave clusters allocated but unreferenced (exit status 3, leaks:
 # space, no data); 2 would be corruption of the overlay itself.
