@@ -31,6 +31,7 @@ STEPS = {
     "grub": r"Keel: trying deployment",  # GRUB takes an attempt of a trial
     "root": r"info keel-init: starting in the real root",
     "gates": r"info keel-init: boot: deployment \S+ \(version [0-9.]+\): ",
+    "trial": r"info keel-init: boot: deployment \S+ \(version [0-9.]+\): trial boot",
     "check": r"info observer: observer: power cut: booted ",
 }
 # Where a machine is when the power goes: the last of these lines before the kill.

@@ -24,8 +24,10 @@ WWW=$IMAGE_DIR/www/good
 [[ -f $WWW/keel/summary ]] || { echo "FAIL $NAME: no publication in $WWW (run qemu.compose_update)"; exit 1; }
 # Each chain's cuts, in the order an update goes through them (a cut before the boot loader
 # switch leaves v1 booting, after it the new deployment on trial, which the next cuts hit).
-PLAN_A=download+0.3,download+1.5,deploy+0,deploy+0.5,switch+0,switch+0.15,arm+0,root+0,gates+1,reboot+0.2,grub+0.5
-PLAN_B=download+0.8,download+2.5,deploy+0.2,deploy+1.2,switch+0.05,switch+0.4,arm+0.1,grub+0,switch+0.25,reboot+0,root+1,arm+0.3
+# grub and trial wait for a trial boot (GRUB's "trying deployment", keel-init's "trial
+# boot"), root and gates for the next boot of any kind.
+PLAN_A=download+0.3,download+1.5,deploy+0,deploy+0.5,switch+0,switch+0.15,arm+0,grub+2,trial+1,reboot+0.2,grub+0.5
+PLAN_B=download+0.8,download+2.5,deploy+0.2,deploy+1.2,switch+0.05,switch+0.4,arm+0.1,grub+0,switch+1.5,reboot+0,trial+0.3,arm+0.3
 
 # The commits a boot may start: v1 as the image installed it, and every release published.
 V1_DEP=$(awk '$1 == 0 {print $2}' "$IMAGE_DIR/deployments")
