@@ -106,13 +106,20 @@ update_publish() {
   chmod -R a+rX "$out/www"
 }
 
-# update_nginx DIR: Debian's nginx serves DIR on a free loopback port (unprivileged
-# config in DIR.nginx/, access log DIR.nginx/access.log), and KEEL_GUESTFWD makes the
-# guest's http://10.0.2.100/ reach it. Stopped when the test's shell exits.
+# update_nginx DIR [CONF_DIR]: Debian's nginx serves DIR on a free loopback port
+# (unprivileged config in CONF_DIR, default DIR.nginx/, access log CONF_DIR/access.log),
+# and KEEL_GUESTFWD makes the guest's http://10.0.2.100/ reach it. Stopped when the
+# test's shell exits. UPDATE_NGINX_RATE (nginx's limit_rate, "1k") slows the objects and
+# deltas down to that many bytes a second per connection: a slow link, whose download
+# lasts long enough for qemu.011_power_cut to cut the power in the middle of it.
 update_nginx() {
-  local dir conf attempt port
+  local dir conf attempt port slow=
   dir=$(realpath "$1")
-  conf=$dir.nginx
+  conf=${2:-$dir.nginx}
+  if [[ -n ${UPDATE_NGINX_RATE:-} ]]; then
+    slow="location /keel/objects/ { limit_rate $UPDATE_NGINX_RATE; }
+  location /keel/deltas/ { limit_rate $UPDATE_NGINX_RATE; }"
+  fi
   command -v nginx >/dev/null || { echo "FAIL: nginx is not installed: run scripts/install-deps"; exit 1; }
   rm -rf "$conf" && mkdir -p "$conf"
   UPDATE_NGINX_PID=
@@ -134,7 +141,10 @@ http {
   uwsgi_temp_path $conf/uwsgi;
   scgi_temp_path $conf/scgi;
   default_type application/octet-stream;
-  server { listen 127.0.0.1:$port; root $dir; }
+  server {
+  listen 127.0.0.1:$port; root $dir;
+  $slow
+  }
 }
 EOF
     timeout 1200 nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" &

@@ -61,6 +61,7 @@ Result<GrubCfgInput> gather_grub_cfg_input(const std::string& output) {
   in.entries = TRY(load_bls_entries(loader + "/entries"));
   in.source = fs::path(loader).filename().string() + "/entries";
   std::string deployment = TRY(newest_deployment(sysroot, in.entries.front()));
+  in.newest_id = fs::path(deployment).filename().string();
   std::string settings_path = deployment + "/" + kSettingsInImage;
   if (sys::exists(settings_path)) {
     auto s = TRY_CTX(load_boot_settings(settings_path),

@@ -33,9 +33,12 @@ std::string counter(const GrubCfgInput& in) {
       "if [ -f \"$keel_env\" ]; then\n"
       "  load_env --file \"$keel_env\" {} {}\n"
       "fi\n"
-      "if [ -n \"${}\" ]; then\n"
+      "if {}; then\n"
       "  set keel_trial=0\n",
-      grub_quote(env), kVarPending, kVarTries, kVarPending);
+      grub_quote(env), kVarPending, kVarTries,
+      in.newest_id.empty()
+          ? fmt::format("[ -n \"${}\" ]", kVarPending)
+          : fmt::format("[ \"${}\" = {} ]", kVarPending, grub_quote(in.newest_id)));
   for (int n = kMaxTries; n >= 1; --n)
     out += fmt::format("  {}if [ \"${}\" = {} ]; then set {}={}; set keel_trial=1\n",
                        n == kMaxTries ? "" : "el", kVarTries, n, kVarTries, n - 1);

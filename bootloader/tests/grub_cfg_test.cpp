@@ -29,6 +29,20 @@ int grub_script_check(const std::string& text) {
   return std::system((std::string(GRUB_SCRIPT_CHECK) + " " + f + " >/dev/null 2>&1").c_str());
 }
 
+// A trial counts only when keel_pending names entry 0's deployment: the updater arms it
+// before switching the boot loader, so after a power cut between the two the old menu
+// must boot its entry 0 without taking attempts (qemu.011_power_cut).
+TEST(GrubCfg, CountsOnlyTheTrialOfEntryZero) {
+  GrubCfgInput in;
+  in.entries = {entry("Keel 0.2.0 (ostree:0)", "bbb", 0), entry("Keel 0.1.0 (ostree:1)", "aaa", 0)};
+  in.newest_id = "c0ffee.1";
+  std::string cfg = render_grub_cfg(in);
+  EXPECT_NE(cfg.find("fi\nif [ \"$keel_pending\" = 'c0ffee.1' ]; then\n  set keel_trial=0\n"),
+            std::string::npos)
+      << cfg;
+  EXPECT_EQ(cfg.find("[ -n \"$keel_pending\" ]"), std::string::npos);
+}
+
 TEST(GrubCfg, TwoDeploymentsNewestFirstWithCounter) {
   GrubCfgInput in;
   in.entries = {entry("Keel 0.2.0 (ostree:0)", "bbb", 0), entry("Keel 0.1.0 (ostree:1)", "aaa", 0)};

@@ -220,10 +220,20 @@ int cmd_download(const CliArgs& a, std::FILE* out, std::FILE* err) {
 
 // Download and deploy; prints what it did. The caller decides about the reboot.
 int install(Client& c, const CliArgs& a, const CheckResult& r, std::FILE* out, std::FILE* err) {
+  // One "Update: ..." line as each step starts, flushed at once: a pipe (a container's
+  // log) would otherwise hold them until keelctl exits, or for ever if the power goes.
+  auto step = [&a, out](const std::string& what) {
+    if (a.json) return;
+    fmt::print(out, "Update: {}\n", what);
+    std::fflush(out);
+  };
+  step(fmt::format("downloading {} ({}) from {}", r.release.version, short_id(r.release.checksum),
+                   c.config().url));
   auto s = c.download(r.release);
   if (!s) return failed(err, s.error());
   if (!a.json) print_download(r.release, *s, out);
-  auto d = c.apply(r.release, DeployHooks{.arm_new_deployment = arm_boot_trial});
+  std::fflush(out);
+  auto d = c.apply(r.release, DeployHooks{.arm_new_deployment = arm_boot_trial, .step = step});
   if (!d) return failed(err, d.error());
   warn_all(c, err);
   if (a.json) {

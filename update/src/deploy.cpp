@@ -22,22 +22,38 @@ Result<DeploymentInfo> deploy_release(Sysroot& s, const std::string& checksum,
   g_autoptr(GKeyFile) origin = ostree_sysroot_origin_new_from_refspec(s.get(), refspec.c_str());
   g_autoptr(OstreeDeployment) deployed = nullptr;
   GError* err = nullptr;
+  auto step = [&hooks](const std::string& what) {
+    if (hooks.step) hooks.step(what);
+  };
+  step(fmt::format("deploying {} (checking out the tree, merging /etc)", checksum));
   // No kernel arguments given: OSTree takes the merge deployment's.
   if (!ostree_sysroot_deploy_tree(s.get(), osname, checksum.c_str(), origin, merge, nullptr,
                                   &deployed, nullptr, &err))
     return fail(gerror(fmt::format("deploying {}", checksum), err));
+  // The trial is armed before the boot loader switches to the new deployment: a power
+  // cut between the two then leaves the old menu, whose GRUB ignores a keel_pending that
+  // is not its entry 0 (docs/BOOT.md), instead of a new default booting without a trial
+  // (found by qemu.011_power_cut).
+  auto armed = TRY(s.describe(deployed, 0));
+  if (hooks.arm_new_deployment) {
+    step(fmt::format("arming the boot trial of deployment {}.{} (grubenv)", armed.checksum,
+                     armed.serial));
+    TRY_CTX(hooks.arm_new_deployment(s, armed), "arming boot counting");
+  }
   // The new deployment goes first; the booted one (and the merge one) stay for rollback.
+  step("switching the boot loader to the new deployment (boot entries, /boot/loader)");
   if (!ostree_sysroot_simple_write_deployment(s.get(), osname, deployed, merge,
                                               OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
-                                              nullptr, &err))
+                                              nullptr, &err)) {
+    // The old menu stays; its GRUB ignores the trial, but keelctl status would show it.
+    if (hooks.arm_new_deployment) (void)end_boot_trial(s);
     return fail(gerror(fmt::format("making {} the default deployment", checksum), err));
+  }
   TRY(s.reload());
   auto deps = TRY(s.deployments());
-  if (deps.empty() || deps[0].checksum != checksum)
-    return fail_msg(
-        fmt::format("OSTree wrote the deployments, but {} is not the default", checksum));
-  if (hooks.arm_new_deployment)
-    TRY_CTX(hooks.arm_new_deployment(s, deps[0]), "arming boot counting");
+  if (deps.empty() || deps[0].checksum != checksum || deps[0].serial != armed.serial)
+    return fail_msg(fmt::format("OSTree wrote the deployments, but {}.{} is not the default",
+                                checksum, armed.serial));
   return deps[0];
 }
 

@@ -51,7 +51,10 @@ Result<PullStats> pull(OstreeRepo* repo, const std::string& checksum, OstreeRepo
   s.objects = ostree_async_progress_get_uint(p, "fetched");
   s.delta_superblocks = ostree_async_progress_get_uint(p, "total-delta-superblocks");
   s.delta_parts = ostree_async_progress_get_uint(p, "fetched-delta-parts");
-  s.delta_part_bytes = ostree_async_progress_get_uint64(p, "fetched-delta-part-size");
+  // OSTree counts "fetched-delta-part-size" only for parts fetched as files of their own;
+  // parts inlined in the superblock (a small delta's) stay at 0. The pull succeeded, so
+  // every part of the delta was applied: its total size is what came through it.
+  s.delta_part_bytes = ostree_async_progress_get_uint64(p, "total-delta-part-size");
   s.seconds = monotonic_seconds() - start;
   return s;
 }

@@ -21,6 +21,11 @@ struct GrubCfgInput {
   // filesystem (Keel's layout), "" when it is a filesystem of its own.
   std::string boot_prefix = "/boot";
   std::string source;  // what it was generated from, for the header comment
+  // Entry 0's deployment ("<commit>.<serial>"): GRUB counts a trial down only when
+  // keel_pending names it. The updater arms the trial before it switches the boot loader,
+  // so a power cut between the two leaves a keel_pending for a deployment the menu does
+  // not boot (docs/BOOT.md). Empty (a test's input): any keel_pending counts.
+  std::string newest_id;
 };
 
 std::string render_grub_cfg(const GrubCfgInput& in);

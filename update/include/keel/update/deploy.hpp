@@ -17,6 +17,9 @@ struct DeployHooks {
   // that never reaches "boot good" falls back by itself (arm_boot_trial, boot.hpp, on a
   // sysroot that boots through GRUB). Empty: no trial.
   std::function<Result<void>(Sysroot&, const DeploymentInfo&)> arm_new_deployment;
+  // Told each step as it starts ("deploying ...", "switching the boot loader ..."), so that
+  // an operator (and qemu.011_power_cut) sees where an update is. Empty: silent.
+  std::function<void(const std::string&)> step;
 };
 
 // Deploys `checksum` (complete in the sysroot's repository) with `refspec` as its origin,
