@@ -99,11 +99,61 @@ update_publish() {
     grep -q "^Static delta from $UPDATE_V1: " "$out/www/$kind.release" ||
       { echo "FAIL: no static delta $UPDATE_V1 -> $UPDATE_V2 for $kind"; return 1; }
   done
+  update_publish_tampered "$compose" "$build"
   rm -rf "$out/scratch"
   # The size a full install fetches: the objects of v1's publication.
   du -sb --apparent-size "$out/www/good/keel/objects" | cut -f1 >"$out/www/v1-object-bytes"
   # Serving needs only read access, but nginx's worker runs as nobody when not root.
   chmod -R a+rX "$out/www"
+}
+
+# update_publish_tampered COMPOSE BUILD_DIR: the attackers' publications that
+# qemu.010_update.tampered serves from BUILD_DIR/images/update/www/tampered/NAME/keel, as
+# update/tests/nginx_update.sh makes them: each holds v1 as published, signed with the
+# release key, and a v2 (the good kind) that the host must refuse before deploying it:
+#   wrongkey        v2 signed with a key the image does not trust
+#   unsigned        v2 committed (on top of v1, v1's tree) without a signature
+#   modified        v2 signed, one of its file objects (hello.toml) replaced by v1's copy
+#                   of the file; no deltas, so the client fetches that object on its own
+#   modified-delta  v2 signed, one byte flipped in each part of its static deltas
+update_publish_tampered() {
+  local compose=$1 build=$2 out=$2/images/update keys=$2/images/update-keys
+  local scratch=$2/images/update/scratch/tampered www=$2/images/update/www/tampered
+  local name repo new_obj old_obj part parts=0
+  rm -rf "$www" && mkdir -p "$www"
+  ostree init --repo="$scratch" --mode=archive
+  ostree pull-local --repo="$scratch" "$build/repo" "$UPDATE_BRANCH" >/dev/null
+  "$compose" keygen --secret "$keys/other.key" --public "$keys/other.pub" >/dev/null
+  for name in wrongkey unsigned modified modified-delta; do
+    "$compose" release --repo "$www/$name/keel" --from "$scratch:$UPDATE_BRANCH" \
+      --key "$keys/release.key" --version "$UPDATE_V1" >/dev/null
+  done
+  update_derive "$scratch" good
+  "$compose" release --repo "$www/wrongkey/keel" --from "$scratch:$UPDATE_BRANCH" \
+    --key "$keys/other.key" --version "$UPDATE_V2" >/dev/null
+  repo=$www/unsigned/keel
+  ostree commit --repo="$repo" -b "$UPDATE_BRANCH" --tree=ref="$UPDATE_BRANCH" \
+    --add-metadata-string=version="$UPDATE_V2" -s "unsigned $UPDATE_V2" >/dev/null
+  ostree summary -u --repo="$repo"
+  for name in modified modified-delta; do
+    "$compose" release --repo "$www/$name/keel" --from "$scratch:$UPDATE_BRANCH" \
+      --key "$keys/release.key" --version "$UPDATE_V2" >/dev/null
+  done
+  repo=$www/modified/keel
+  new_obj=$(ostree ls -C --repo="$repo" "$UPDATE_BRANCH" /usr/lib/keel/containers/hello.toml | awk '{print $5}')
+  old_obj=$(ostree ls -C --repo="$repo" "$UPDATE_BRANCH^" /usr/lib/keel/containers/hello.toml | awk '{print $5}')
+  [[ -n $new_obj && -n $old_obj && $new_obj != "$old_obj" ]] ||
+    { echo "FAIL: hello.toml is the same object in $UPDATE_V1 and $UPDATE_V2 of $repo"; return 1; }
+  cp "$repo/objects/${old_obj:0:2}/${old_obj:2}.filez" "$repo/objects/${new_obj:0:2}/${new_obj:2}.filez"
+  rm -rf "$repo/deltas" "$repo/delta-indexes"
+  ostree summary -u --repo="$repo"
+  # Every delta of this repository leads to v2 (v1 is the first release).
+  while read -r part; do
+    printf '\xff' | dd of="$part" bs=1 seek=100 conv=notrunc status=none
+    parts=$((parts + 1))
+  done < <(find "$www/modified-delta/keel/deltas" -type f -name '[0-9]*')
+  [[ $parts -gt 0 ]] || { echo "FAIL: no static delta part to modify in $www/modified-delta"; return 1; }
+  echo "update fixture: tampered publications in $www (wrongkey, unsigned, modified, modified-delta: $parts delta part(s) flipped)"
 }
 
 # update_nginx DIR [CONF_DIR]: Debian's nginx serves DIR on a free loopback port
@@ -112,8 +162,9 @@ update_publish() {
 # test's shell exits. UPDATE_NGINX_RATE (nginx's limit_rate, "1k") slows the objects and
 # deltas down to that many bytes a second per connection: a slow link, whose download
 # lasts long enough for qemu.011_power_cut to cut the power in the middle of it.
+# UPDATE_NGINX_PROBE is the path fetched to know nginx is up (default keel/config).
 update_nginx() {
-  local dir conf attempt port slow=
+  local dir conf attempt port slow= probe=${UPDATE_NGINX_PROBE:-keel/config}
   dir=$(realpath "$1")
   conf=${2:-$dir.nginx}
   if [[ -n ${UPDATE_NGINX_RATE:-} ]]; then
@@ -151,10 +202,10 @@ EOF
     UPDATE_NGINX_PID=$!
     for _ in $(seq 50); do
       kill -0 "$UPDATE_NGINX_PID" 2>/dev/null || break
-      python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/keel/config', timeout=1)" 2>/dev/null && break
+      python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/$probe', timeout=1)" 2>/dev/null && break
       sleep 0.2
     done
-    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/keel/config', timeout=1)" 2>/dev/null; then
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/$probe', timeout=1)" 2>/dev/null; then
       : >"$conf/access.log"
       KEEL_GUESTFWD="tcp:10.0.2.100:80-cmd:$(dirname "${BASH_SOURCE[0]}")/tcp-relay.py $port"
       echo "host: nginx serves $dir on 127.0.0.1:$port for the guest's http://10.0.2.100/"

@@ -15,7 +15,11 @@
 #   auto     user-data (QEMU's fw_cfg) sets policy automatic with check_interval 1m: nobody
 #            runs keelctl; keel-init's periodic `keelctl update auto` downloads v2 a minute
 #            after the boot is good and reboots into it, and v2 passes its trial
-# usage: test.sh IMAGE_DIR LOG_DIR upgrade|gate|panic|auto
+#   tampered v1 tries `keelctl update apply` from four attackers' publications (v2 signed
+#            with an untrusted key, unsigned, a file object replaced, a delta part
+#            modified): each is refused with a clear error before anything is deployed,
+#            and the deployments, boot entries, grubenv and /var marker stay as they were
+# usage: test.sh IMAGE_DIR LOG_DIR upgrade|gate|panic|auto|tampered
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../update-lib.sh"
@@ -27,7 +31,8 @@ NAME=010_update.$CASE
 case $CASE in
   upgrade | auto) KIND=good ;;
   gate | panic) KIND=$CASE ;;
-  *) echo "FAIL $NAME: unknown case (upgrade, gate, panic or auto)"; exit 1 ;;
+  tampered) source "$(dirname "$0")/tampered.sh"; exit ;;
+  *) echo "FAIL $NAME: unknown case (upgrade, gate, panic, auto or tampered)"; exit 1 ;;
 esac
 WWW=$IMAGE_DIR/www/$KIND
 [[ -f $WWW/keel/summary ]] || { echo "FAIL $NAME: no publication in $WWW (run qemu.compose_update)"; exit 1; }
