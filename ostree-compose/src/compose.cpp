@@ -220,8 +220,9 @@ Result<void> install_update_files(Run& r) {
 }
 
 Result<void> install_keel(Run& r) {
-  for (const char* bin : {"keel-init", "keel-runtime", "keelctl", "keel-hwcompat", "keel-growfs",
-                          "keel-install", "keel-firstboot"})
+  // keel-unpack beside keel-runtime: the runtime runs it from its own directory.
+  for (const char* bin : {"keel-init", "keel-runtime", "keel-unpack", "keelctl", "keel-hwcompat",
+                          "keel-growfs", "keel-install", "keel-firstboot"})
     TRY(install_binary(r, bin, r.rootfs + "/usr/bin/" + bin));
   TRY(install_boot_files(r));
   // keelctl update's helpers, which libostree runs itself: checked like Keel's binaries so

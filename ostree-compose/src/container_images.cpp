@@ -44,6 +44,22 @@ void strip_for_container(const std::string& rootfs) {
     fs::create_directories(fs::path(rootfs) / d, ec);
 }
 
+// The definition's own files, after the packages: they replace what a package put there.
+Result<void> add_image_files(const OciImageSource& img, const std::string& rootfs) {
+  for (const auto& f : img.files) {
+    std::error_code ec;
+    auto perms = fs::status(f.source, ec).permissions();
+    if (ec) return fail(Error::from_errno("stat " + f.source, ec.value()));
+    bool exec = (perms & fs::perms::owner_exec) != fs::perms::none;
+    std::string dst = rootfs + f.target;
+    TRY(sys::mkdir_p(fs::path(dst).parent_path().string()));
+    auto text = TRY(sys::read_file(f.source));
+    TRY_CTX(sys::write_file_atomic(dst, text, exec ? 0755 : 0644),
+            fmt::format("[images.{}] files: {}", img.name, f.target));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> build_container_image(const OciImageSource& img, const ImageDef& def,
@@ -53,6 +69,7 @@ Result<void> build_container_image(const OciImageSource& img, const ImageDef& de
   PackageRequest req{def.suite, def.mirror, img.packages, {}};
   TRY(install_packages(req, rootfs, cache_dir, log_path));
   if (img.busybox_applets) TRY(add_busybox_applets(rootfs));
+  TRY(add_image_files(img, rootfs));
   strip_for_container(rootfs);
   runtime::ImageConfig cfg;
   cfg.entrypoint = img.entrypoint;

@@ -152,10 +152,41 @@ Result<void> parse_packages(const TomlDoc& doc, ImageDef& def) {
   return {};
 }
 
+// [images.NAME] files: each target an absolute path without "." or ".." components,
+// each source a regular file relative to the definition.
+Result<std::vector<ImageFile>> parse_image_files(const TomlDoc& doc, const std::string& name,
+                                                 const toml::table& t) {
+  std::vector<ImageFile> out;
+  const toml::table* files = TRY(doc.get_table(t, "files"));
+  if (!files) return out;
+  fs::path base = fs::path(doc.path()).parent_path();
+  for (const auto& [key, node] : *files) {
+    std::string target(key.str());
+    fs::path tp(target);
+    bool clean = tp.is_absolute() && tp.has_filename() && tp.lexically_normal() == tp;
+    if (!clean)
+      return fail(doc.error_at(&node, fmt::format("[images.{}] files: '{}' must be an absolute "
+                                                  "path to a file, without '.' or '..'",
+                                                  name, target)));
+    const std::string* src = node.as_string() ? &node.as_string()->get() : nullptr;
+    if (!src)
+      return fail(doc.error_at(&node, fmt::format("[images.{}] files: '{}' must name a source "
+                                                  "file (a string, relative to {})",
+                                                  name, target, base.string())));
+    fs::path sp = fs::absolute(base / *src).lexically_normal();
+    if (!fs::is_regular_file(sp))
+      return fail(doc.error_at(
+          &node, fmt::format("[images.{}] files: {} is not a regular file", name, sp.string())));
+    out.push_back({target, sp.string()});
+  }
+  return out;
+}
+
 Result<OciImageSource> parse_image(const TomlDoc& doc, const std::string& name,
                                    const toml::table& t) {
-  TRY(doc.reject_unknown_keys(t, fmt::format("[images.{}]", name),
-                              {"packages", "busybox_applets", "entrypoint", "cmd", "env"}));
+  TRY(doc.reject_unknown_keys(
+      t, fmt::format("[images.{}]", name),
+      {"packages", "busybox_applets", "entrypoint", "cmd", "env", "files"}));
   if (!is_valid_container_name(name))
     return fail(doc.error_at(&t, fmt::format("image name '{}' must be a-z, 0-9, '-'", name)));
   OciImageSource img;
@@ -167,6 +198,7 @@ Result<OciImageSource> parse_image(const TomlDoc& doc, const std::string& name,
   img.entrypoint = TRY(doc.get_string_array(t, "entrypoint"));
   img.cmd = TRY(doc.get_string_array(t, "cmd"));
   img.env = TRY(doc.get_string_array(t, "env"));
+  img.files = TRY(parse_image_files(doc, name, t));
   return img;
 }
 

@@ -6,7 +6,8 @@ COMPOSE=$1 SRC=$2 CACHE=$3
 T=$(mktemp -d /tmp/keel-bad-defs.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/containers"
-cp "$SRC/images/containers/hello.toml" "$SRC/images/containers/network.toml" "$T/containers/"
+cp "$SRC/images/containers/hello.toml" "$SRC/images/containers/network.toml" \
+  "$SRC/images/containers/network-udhcpc.script" "$T/containers/"
 # 1. A TOML syntax error: an unterminated string on line 9.
 sed 's/^version = "0.1.0"/version = "0.1.0/' "$SRC/images/default.toml" >"$T/syntax.toml"
 # 2. A package Debian does not have, first in the include list. The expected

@@ -13,6 +13,7 @@ echo "ok: commit has version $version"
 # checks of the types a booted host depends on.
 label_of() { ostree ls -dX --repo="$REPO" keel/x86_64/default "$1" | grep -o "system_u:object_r:[a-z_]*:s0" || true; }
 for pair in /:root_t /usr/bin/keel-init:init_exec_t /usr/bin/keel-runtime:runtime_exec_t \
+            /usr/bin/keel-unpack:runtime_exec_t \
             /usr/lib/os-release:os_t /usr/etc/hostname:etc_t /usr/etc/selinux/config:selinux_config_t; do
   path=${pair%%:*} want=system_u:object_r:${pair#*:}:s0
   got=$(label_of "$path")

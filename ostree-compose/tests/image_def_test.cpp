@@ -50,6 +50,40 @@ TEST(ImageDef, ParsesAndRemembersPackagePositions) {
   EXPECT_EQ(r->images[0].name, "busybox");
 }
 
+TEST(ImageDef, ImageFilesAreResolvedBesideTheDefinition) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  d.write("c/x.sh", "#!/bin/sh\n");
+  auto r = load_image_def(
+      d.write("img.toml", std::string(kMinimal) + "files = { \"/etc/x.sh\" = \"c/x.sh\" }\n"),
+      kFlavours);
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->images[0].files.size(), 1u);
+  EXPECT_EQ(r->images[0].files[0].target, "/etc/x.sh");
+  EXPECT_EQ(r->images[0].files[0].source, d.path() + "/c/x.sh");
+}
+
+TEST(ImageDef, BadImageFilesNameTheLine) {
+  TempDir d;
+  d.write("c/hello.toml", "image = \"busybox\"\n");
+  d.write("c/x.sh", "#!/bin/sh\n");
+  struct Case {
+    const char* files;
+    const char* says;
+  };
+  for (auto [files, says] : {Case{R"("etc/x" = "c/x.sh")", "must be an absolute path"},
+                             Case{R"("/etc/../x" = "c/x.sh")", "without '.' or '..'"},
+                             Case{R"("/etc/" = "c/x.sh")", "must be an absolute path"},
+                             Case{R"("/etc/x" = 1)", "must name a source file"},
+                             Case{R"("/etc/x" = "c/nope.sh")", "is not a regular file"}}) {
+    auto path = d.write("img.toml", std::string(kMinimal) + "files = { " + files + " }\n");
+    auto r = load_image_def(path, kFlavours);
+    ASSERT_FALSE(r) << files;
+    EXPECT_NE(r.error().message().find(says), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("img.toml:14:"), std::string::npos) << r.error().message();
+  }
+}
+
 TEST(ImageDef, SyntaxErrorNamesFileAndLine) {
   TempDir d;
   auto r = load_image_def(d.write("bad.toml", "[os]\nname = \"keel\nversion = \"1\"\n"), kFlavours);

@@ -10,9 +10,9 @@
 #include <set>
 
 #include "device_cgroup.hpp"
+#include "entry_path.hpp"
 #include "keel/common/log.hpp"
 #include "keel/common/sys.hpp"
-#include "layer.hpp"
 
 namespace keel::runtime {
 namespace {

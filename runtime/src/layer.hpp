@@ -4,14 +4,11 @@
 #include <cstdint>
 #include <string>
 
+#include "entry_path.hpp"
 #include "keel/common/error.hpp"
 #include "keel/runtime/oci_image.hpp"
 
 namespace keel::runtime {
-
-// Strips "./" and empty components; refuses absolute paths and ".." components.
-// Returns "" for the root itself.
-Result<std::string> clean_entry_path(std::string_view name);
 
 struct LayerStats {
   std::string diff_id;  // "sha256:<hex>" of the uncompressed tar stream

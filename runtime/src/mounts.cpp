@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "child.hpp"
-#include "layer.hpp"
+#include "entry_path.hpp"
 #include "propagation.hpp"
 #include "spec_isolation.hpp"
 

@@ -10,26 +10,21 @@
 #include "keel/common/sys.hpp"
 #include "keel/runtime/container.hpp"
 #include "keel/runtime/layer_store.hpp"
-#include "keel/runtime/oci_image.hpp"
 #include "keel/runtime/spec.hpp"
 #include "overlay.hpp"
 #include "selinux_label.hpp"
+#include "unpack_client.hpp"
 
 namespace keel::runtime {
 namespace {
 
 // An image is a layout directory <images>/<image>, or else an oci-archive
 // <images>/<image>.tar (what `skopeo copy ... oci-archive:` writes).
-struct ImageSource {
-  std::string path;
-  bool archive = false;
-};
-
 ImageSource find_image(const UpOptions& opts, const std::string& image) {
   std::string layout = opts.images_dir + "/" + image;
   std::string archive = layout + ".tar";
-  if (!sys::is_dir(layout) && sys::exists(archive)) return {archive, true};
-  return {layout, false};
+  if (!sys::is_dir(layout) && sys::exists(archive)) return {archive, ImageFormat::archive};
+  return {layout, ImageFormat::layout};
 }
 
 struct Rootfs {
@@ -49,8 +44,7 @@ Result<void> fresh_bundle(const std::string& bundle) {
 }
 
 Result<Rootfs> copy_rootfs(const ImageSource& src, const std::string& bundle) {
-  auto config = TRY(src.archive ? unpack_oci_archive(src.path, bundle + "/rootfs")
-                                : unpack_oci_layout(src.path, bundle + "/rootfs"));
+  auto config = TRY(copied_rootfs(src, bundle + "/rootfs"));
   return Rootfs{std::move(config), std::nullopt};
 }
 
@@ -67,8 +61,7 @@ Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
     warn(ok.error());
     return copy_rootfs(src, bundle);
   }
-  auto stored = TRY(src.archive ? store_oci_archive(src.path, opts.layers_dir)
-                                : store_oci_layout(src.path, opts.layers_dir));
+  auto stored = TRY(stored_image(src, opts.layers_dir));
   for (const char* d : {"/upper", "/work", "/rootfs"}) TRY(sys::mkdir_p(bundle + d, 0755));
   auto mount = OverlayMount::mount(stored.layer_dirs, bundle + "/upper", bundle + "/work",
                                    bundle + "/rootfs", mount_label);

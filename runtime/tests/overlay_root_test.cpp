@@ -209,5 +209,30 @@ TEST_F(OverlayRootfs, CopyModeShowsTheSameTree) {
   EXPECT_EQ(read_text(*s_dir / "state/copy/rootfs/written"), "w\n");
 }
 
+// `up` extracts through keel-unpack (src/unpack_client.hpp): a broken image fails the
+// start with the very message the store and the unpacker give in-process, in both modes.
+TEST_F(OverlayRootfs, ABrokenImageFailsWithTheUnpackersOwnMessage) {
+  Image bad;
+  bad.layers.push_back(make_layer({{"etc/", AE_IFDIR}, {"etc/x", AE_IFREG, "x"}}));
+  bad.diff_ids = std::vector<std::string>{"sha256:" + std::string(64, '0')};
+  bad.write_layout(*s_dir / "images/bad");
+  auto in_store = store_oci_layout(*s_dir / "images/bad", *s_dir / "layers-in-process");
+  auto in_copy = unpack_oci_layout(*s_dir / "images/bad", *s_dir / "rootfs-in-process");
+  ASSERT_FALSE(in_store);
+  ASSERT_FALSE(in_copy);
+  ASSERT_NE(in_store.error().message().find("diff_id mismatch"), std::string::npos);
+  std::string def = *s_dir / "defs/bad.toml";
+  write_text(def, "image = \"bad\"\ncommand = [\"true\"]\n");
+  for (const auto& [mode, want] : {std::pair{"overlay", in_store.error().message()},
+                                   std::pair{"copy", in_copy.error().message()}}) {
+    auto o = spawn({KEEL_RUNTIME_BINARY, "up", def, "--images", *s_dir / "images", "--state",
+                    *s_dir / "state", "--layers", *s_dir / "layers", "--rootfs", mode});
+    EXPECT_EQ(o.status, 125) << o.err;
+    EXPECT_NE(o.err.find("container bad: unpacking image " + (*s_dir / "images/bad") + ": " + want),
+              std::string::npos)
+        << mode << ": " << o.err << "\nwant: " << want;
+  }
+}
+
 }  // namespace
 }  // namespace keel::runtime

@@ -20,6 +20,12 @@ struct Located {
   std::string where;  // "images/default.toml:12:5"
 };
 
+// A file of the image definition's own, copied into a container image's rootfs.
+struct ImageFile {
+  std::string target;  // absolute path inside the image
+  std::string source;  // absolute path on the build machine
+};
+
 struct OciImageSource {
   std::string name;                     // layout name under /usr/lib/keel/images/
   std::vector<Located> packages;        // Debian packages that make its rootfs
@@ -27,6 +33,9 @@ struct OciImageSource {
   std::vector<std::string> entrypoint;  // image config
   std::vector<std::string> cmd;
   std::vector<std::string> env;
+  // files = { "/in/image" = "relative/to/the/definition" }: mode 0755 if the
+  // source is executable, else 0644; they replace what the packages installed there.
+  std::vector<ImageFile> files;
 };
 
 struct ImageDef {
