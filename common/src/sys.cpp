@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +25,29 @@ std::string call_on(std::string_view call, std::string_view path) {
   return s;
 }
 }  // namespace
+
+namespace {
+Result<bool> flock_exclusive(int fd, const std::string& path, bool wait) {
+  int rc;
+  do rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+  while (rc < 0 && errno == EINTR);
+  if (rc == 0) return true;
+  if (!wait && errno == EWOULDBLOCK) return false;
+  return fail_errno(call_on("flock", path));
+}
+}  // namespace
+
+Result<UniqueFd> lock_exclusive(const std::string& path) {
+  auto fd = TRY(open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
+  TRY(flock_exclusive(fd.get(), path, true));
+  return fd;
+}
+
+Result<std::optional<UniqueFd>> try_lock_exclusive(const std::string& path) {
+  auto fd = TRY(open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
+  if (!TRY(flock_exclusive(fd.get(), path, false))) return std::nullopt;
+  return std::optional<UniqueFd>(std::move(fd));
+}
 
 Result<UniqueFd> open(const std::string& path, int flags, mode_t mode) {
   return openat(AT_FDCWD, path, flags, mode);

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 using namespace keel;
 
@@ -49,4 +52,29 @@ TEST(Sys, ListDirNamesTheMissingDirectory) {
   auto r = sys::list_dir("/nonexistent/keel");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "open /nonexistent/keel: No such file or directory");
+}
+
+// A second holder waits until the first lets go; try_lock_exclusive does not wait
+// (keel-compose's download-cache lock, the layer store's lock).
+TEST(Sys, LockExclusiveWaitsForTheHolder) {
+  char tmpl[] = "/tmp/keel-sys-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string path = std::string(tmpl) + "/lock";
+  auto first = sys::lock_exclusive(path);
+  ASSERT_TRUE(first);
+  auto busy = sys::try_lock_exclusive(path);
+  ASSERT_TRUE(busy);
+  EXPECT_FALSE(busy->has_value());
+  std::atomic<bool> locked = false;
+  std::thread second([&] { locked = sys::lock_exclusive(path).has_value(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(locked);
+  first->reset();
+  second.join();
+  EXPECT_TRUE(locked);
+  auto again = sys::try_lock_exclusive(path);  // the thread's fd closed: free again
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->has_value());
+  std::string cmd = "rm -rf " + std::string(tmpl);
+  ASSERT_EQ(system(cmd.c_str()), 0);
 }

@@ -405,6 +405,17 @@ Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& prog
   Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot", opts.work_dir + ".log",
         {},   {}};
   r.time = build_time();
+  // One compose at a time per download cache: mmdebstrap's sync-out rewrites the cached
+  // .debs in place, and a compose beside it read one half-written ("Truncated ar
+  // archive"). Held until compose() returns.
+  TRY(sys::mkdir_p(opts.cache_dir));
+  std::string lock_path = opts.cache_dir + "/.keel-compose.lock";
+  auto cache_lock = TRY(sys::try_lock_exclusive(lock_path));
+  if (!cache_lock) {
+    fmt::print(stderr, "keel-compose: waiting for another keel-compose that uses {}\n",
+               opts.cache_dir);
+    cache_lock = TRY(sys::lock_exclusive(lock_path));
+  }
   TRY(remove_tree(opts.work_dir));
   TRY(sys::mkdir_p(opts.work_dir));
   fs::remove(r.log);

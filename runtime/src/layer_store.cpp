@@ -32,10 +32,7 @@ Result<void> remove_tree(const std::string& path) {
 // Holds an exclusive flock on <store>/.lock: two runtimes starting containers with
 // a common layer must not extract it into the same <hex>.tmp at once.
 Result<UniqueFd> lock_store(const std::string& store) {
-  auto fd = TRY(sys::open(store + "/.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
-  while (::flock(fd.get(), LOCK_EX) < 0)
-    if (errno != EINTR) return fail_errno("flock " + store + "/.lock");
-  return fd;
+  return sys::lock_exclusive(store + "/.lock");
 }
 
 // Makes the extracted files durable before the rename publishes them: after a power

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ Result<void> replace_file(const std::string& tmp, const std::string& path);
 // as GRUB's environment block.
 Result<void> overwrite_file_in_place(const std::string& path, std::string_view data);
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
+// Opens (creating) path and takes an exclusive flock on it, held until the fd closes;
+// lock_exclusive waits for another holder, try_lock_exclusive returns nullopt instead.
+Result<UniqueFd> lock_exclusive(const std::string& path);
+Result<std::optional<UniqueFd>> try_lock_exclusive(const std::string& path);
 Result<void> mount(const char* source, const std::string& target, const char* fstype,
                    unsigned long flags, const char* data = nullptr);
 Result<void> umount(const std::string& target, int flags = 0);
