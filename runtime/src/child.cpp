@@ -19,6 +19,7 @@
 #include "process_attrs.hpp"
 #include "seccomp.hpp"
 #include "selinux_label.hpp"
+#include "trace.hpp"
 
 namespace keel::runtime {
 
@@ -123,13 +124,16 @@ void child_main(const ChildPlan& plan) {
   // clears this once setup is done, so a `create` killed midway leaves no process.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::umask(0);  // device nodes and mount points get exactly the modes we ask for
+  trace("child: runs");
   ChildErr e = child_enter_namespaces(plan);
   if (!e) e = child_prepare_rootfs(plan);
+  if (!e) trace("child: rootfs mounts done");
   if (!e) e = child_wait_for_hooks(plan);
   if (!e) e = plan.lifecycle.no_pivot ? child_chroot_no_pivot(plan) : child_pivot_root(plan);
   if (!e && plan.loopback_up) e = child_loopback_up();
   if (!e) e = child_write_sysctls(plan);  // before readonlyPaths covers /proc/sys
   if (!e) e = child_finish_mounts(plan);
+  if (!e) trace("child: pivoted, /proc, /dev, masked paths");
   if (!e) e = child_set_exec_label(plan);  // needs the container's /proc
   // Only the container's own code must run inside its v1 cgroups: the parent's
   // join costs an RCU grace period (~11 ms here), which the setup above overlaps.
@@ -138,6 +142,7 @@ void child_main(const ChildPlan& plan) {
   if (!e) e = child_set_process(plan);
   if (!e) e = child_wait_for_start(plan);
   if (e) report_and_exit(plan, e);
+  trace("child: identity, capabilities, seccomp loaded; execve");
   exec_process(plan);
 }
 

@@ -27,6 +27,7 @@
 #include "seccomp.hpp"
 #include "selinux_label.hpp"
 #include "state.hpp"
+#include "trace.hpp"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -74,6 +75,7 @@ Result<ChildPlan> make_plan(const Spec& spec, const std::string& bundle_dir) {
   p.hostname = spec.hostname;
   TRY(plan_process(spec, p));
   TRY(plan_selinux_labels(spec.process.selinux_label, spec.linux_.mount_label, p));
+  trace("child planned (mounts, capabilities, seccomp filter)");
   return p;
 }
 
@@ -198,6 +200,7 @@ Result<Launched> spawn(ChildPlan& plan, NamespacePlan& ns, const Cgroup& cg, con
   }
   UniqueFd pfd(pidfd);
   pipe.write.reset();
+  trace("cloned");
   // The id maps first: the child waits for them before any setup, and for the
   // cgroup join only before it execs.
   if (auto r = release_child(static_cast<pid_t>(pid), ns); !r)
@@ -246,6 +249,7 @@ Result<int> run_in_cgroup(const Spec& spec, const std::string& bundle_dir, const
   Result<std::optional<RunningRecord>> rec =
       child ? record(spec, bundle_dir, id, o, cg, child->pid) : fail(child.error());
   if (child && !rec) (void)sys::pidfd_send_signal(child->pidfd.get(), SIGKILL);
+  if (rec) trace("process runs (the child exec'd)");
   if (rec) report_started(o.started_fd);
   Result<int> status = rec ? supervise(child->pidfd.get(), sigfd.get()) : fail(rec.error());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -308,6 +312,7 @@ Result<int> run_container(const Spec& spec, const std::string& bundle_dir, const
   if (spec.process.terminal)
     return fail_msg(ctx + ": process.terminal=true needs create/run --console-socket");
   auto cg = TRY_CTX(Cgroup::create(spec.linux_, id), ctx);
+  trace("cgroup created");
   auto status = run_in_cgroup(spec, bundle_dir, id, opts, cg);
   auto removed = cg.remove();
   if (!status) return fail(std::move(status).error().context(ctx));

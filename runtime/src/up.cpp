@@ -13,6 +13,7 @@
 #include "keel/runtime/spec.hpp"
 #include "overlay.hpp"
 #include "selinux_label.hpp"
+#include "trace.hpp"
 #include "unpack_client.hpp"
 
 namespace keel::runtime {
@@ -61,7 +62,9 @@ Result<Rootfs> overlay_rootfs(const ImageSource& src, const std::string& bundle,
     warn(ok.error());
     return copy_rootfs(src, bundle);
   }
+  trace("overlayfs registered (overlay.ko loaded if it was not)");
   auto stored = TRY(stored_image(src, opts.layers_dir));
+  trace("image read from the layer store");
   for (const char* d : {"/upper", "/work", "/rootfs"}) TRY(sys::mkdir_p(bundle + d, 0755));
   auto mount = OverlayMount::mount(stored.layer_dirs, bundle + "/upper", bundle + "/work",
                                    bundle + "/rootfs", mount_label);
@@ -80,18 +83,22 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   ContainerLabels labels;
   if (selinux_enabled())
     labels = TRY_CTX(container_labels(def, opts.mcs_level), "container " + def.name);
+  trace("definition read, labels chosen");
   std::string bundle = opts.state_dir + "/" + def.name;
   TRY(fresh_bundle(bundle));
+  trace("fresh bundle");
   auto src = find_image(opts, def.image);
   auto rootfs =
       TRY_CTX(opts.rootfs == RootfsMode::overlay ? overlay_rootfs(src, bundle, opts, labels.mount)
                                                  : copy_rootfs(src, bundle),
               "container " + def.name + ": unpacking image " + src.path);
+  trace("rootfs mounted");
   // A copied rootfs (by choice or overlayfs' refusal) has no context= to label it.
   if (!rootfs.overlay && !labels.mount.empty())
     TRY_CTX(relabel_tree(bundle + "/rootfs", labels.mount), "container " + def.name);
   auto json =
       TRY_CTX(make_spec_json(rootfs.config, def, opts.volumes_dir), "container " + def.name);
+  trace("spec made");
   if (!opts.notify_socket.empty())
     json = TRY_CTX(with_notify_socket(json, opts.notify_socket), "container " + def.name);
   if (!labels.process.empty())
@@ -106,6 +113,7 @@ Result<int> up(const std::string& definition_path, const UpOptions& opts) {
   std::string config = bundle + "/config.json";
   TRY(sys::write_file_atomic(config, json));
   auto spec = TRY(parse_spec(json, config));
+  trace("spec written and read back");
   return run_container(spec, bundle, def.name,
                        RunOptions{.state_root = opts.runtime_root, .started_fd = opts.started_fd});
 }
