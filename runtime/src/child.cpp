@@ -4,6 +4,7 @@
 #include "child.hpp"
 
 #include <grp.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,14 +42,18 @@ namespace {
 ChildErr child_set_identity(const ChildPlan& plan) {
   // Supplementary groups before the gid, the gid before the uid (setuid loses
   // CAP_SETGID). runtime-spec "config.md#posix-platform-user".
-  if (::setgroups(plan.additional_gids.size(), plan.additional_gids.data()) < 0)
+  // The raw system calls, not glibc's wrappers: after clone3 this process has one
+  // thread, but glibc still lists the caller's other threads and its setuid family
+  // would signal each and wait for them (nptl setxid), forever for a thread that was
+  // still starting when the caller cloned (seen with a test's helper thread).
+  if (::syscall(SYS_setgroups, plan.additional_gids.size(), plan.additional_gids.data()) < 0)
     return child_err("setgroups", "");
-  if (::setgid(plan.gid) < 0) return child_err("setgid", "");
+  if (::syscall(SYS_setgid, plan.gid) < 0) return child_err("setgid", "");
   // With process.capabilities, a non-root user keeps the listed ones: keep the
   // permitted set across setuid, then set them (capabilities(7) "PR_SET_KEEPCAPS").
   bool keep = plan.caps && plan.uid != 0;
   if (keep && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return child_err("prctl KEEPCAPS", "");
-  if (::setuid(plan.uid) < 0) return child_err("setuid", "");
+  if (::syscall(SYS_setuid, plan.uid) < 0) return child_err("setuid", "");
   if (keep && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return child_err("prctl KEEPCAPS", "");
   return {};
 }
