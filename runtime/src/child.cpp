@@ -4,9 +4,10 @@
 #include "child.hpp"
 
 #include <grp.h>
-#include <sys/syscall.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -35,6 +36,15 @@ namespace keel::runtime {
   // Nothing to do if the parent is gone; it then sees only the exit status.
   (void)!::write(plan.err_fd, &r, sizeof r);
   ::_exit(127);
+}
+
+// seccomp(2) rather than prctl: it takes the flags (TSYNC, LOG, SPEC_ALLOW).
+ChildErr child_load_seccomp(const ChildSeccomp& filter) {
+  sock_fprog prog{static_cast<unsigned short>(filter.program.size()),
+                  const_cast<sock_filter*>(filter.program.data())};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter.flags, &prog) < 0)
+    return child_err("seccomp", "");
+  return {};
 }
 
 namespace {

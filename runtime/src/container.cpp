@@ -24,7 +24,7 @@
 #include "namespaces.hpp"
 #include "process_attrs.hpp"
 #include "propagation.hpp"
-#include "seccomp.hpp"
+#include "seccomp_program.hpp"
 #include "selinux_label.hpp"
 #include "state.hpp"
 #include "trace.hpp"
@@ -272,7 +272,7 @@ Result<void> plan_process(const Spec& spec, ChildPlan& p) {
   }
   TRY(plan_process_attrs(spec, p));
   if (spec.linux_.seccomp)
-    p.seccomp = TRY_CTX(compile_seccomp(*spec.linux_.seccomp), "linux.seccomp");
+    p.seccomp = TRY_CTX(seccomp_program(*spec.linux_.seccomp), "linux.seccomp");
   for (const auto& a : spec.process.args) p.argv.push_back(const_cast<char*>(a.c_str()));
   p.argv.push_back(nullptr);
   for (const auto& e : spec.process.env) p.envp.push_back(const_cast<char*>(e.c_str()));

@@ -166,12 +166,4 @@ Result<ChildSeccomp> compile_seccomp(const SpecSeccomp& profile) {
   return out;
 }
 
-ChildErr child_load_seccomp(const ChildSeccomp& filter) {
-  sock_fprog prog{static_cast<unsigned short>(filter.program.size()),
-                  const_cast<sock_filter*>(filter.program.data())};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter.flags, &prog) < 0)
-    return child_err("seccomp", "");
-  return {};
-}
-
 }  // namespace keel::runtime

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "seccomp.hpp"
+#include "seccomp_program.hpp"
 
 namespace keel::runtime {
 namespace {
@@ -292,6 +293,41 @@ TEST(DefaultProfile, CompilesWithLibseccomp) {
   ASSERT_TRUE(bpf) << bpf.error().message();
   EXPECT_GT(bpf->program.size(), 10u);
   EXPECT_LE(bpf->program.size(), 4096u);  // BPF_MAXINSNS
+}
+
+// The program linked into keel-runtime (runtime/src/seccomp_program.hpp) must be what
+// libseccomp makes of the profile now: a changed profile or libseccomp rebuilds it.
+TEST(DefaultProfile, BuildTimeProgramIsLibseccompsOwn) {
+  auto now = compile_seccomp(default_seccomp_profile());
+  ASSERT_TRUE(now) << now.error().message();
+  auto linked = seccomp_program(default_seccomp_profile());
+  ASSERT_TRUE(linked) << linked.error().message();
+  ASSERT_EQ(linked->program.size(), now->program.size());
+  for (size_t i = 0; i < now->program.size(); ++i) {
+    const auto &a = linked->program[i], &b = now->program[i];
+    EXPECT_TRUE(a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k) << "insn " << i;
+  }
+  EXPECT_EQ(linked->flags, now->flags);
+}
+
+// What `up` writes into config.json and reads back must still be the default profile,
+// or every confined start would compile it again.
+TEST(DefaultProfile, SurvivesTheConfigJsonRoundTrip) {
+  auto s = parse_spec(default_spec_json(), "default");
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_TRUE(s->linux_.seccomp);
+  EXPECT_TRUE(*s->linux_.seccomp == default_seccomp_profile());
+}
+
+// Any other profile is compiled at the start, not served the default program.
+TEST(DefaultProfile, OtherProfilesAreCompiled) {
+  auto p = default_seccomp_profile();
+  p.syscalls.push_back({.names = {"ptrace"}, .action = "SCMP_ACT_ALLOW"});
+  auto other = seccomp_program(p);
+  ASSERT_TRUE(other) << other.error().message();
+  auto def = seccomp_program(default_seccomp_profile());
+  ASSERT_TRUE(def);
+  EXPECT_NE(other->program.size(), def->program.size());
 }
 
 TEST(DefaultSpec, Parses) {

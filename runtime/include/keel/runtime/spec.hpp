@@ -45,6 +45,7 @@ struct SpecSeccompArg {
   uint32_t index = 0;
   uint64_t value = 0, value_two = 0;
   std::string op;
+  bool operator==(const SpecSeccompArg&) const = default;
 };
 
 struct SpecSyscall {
@@ -52,6 +53,7 @@ struct SpecSyscall {
   std::string action;
   std::optional<uint32_t> errno_ret;
   std::vector<SpecSeccompArg> args;
+  bool operator==(const SpecSyscall&) const = default;
 };
 
 struct SpecSeccomp {
@@ -59,6 +61,9 @@ struct SpecSeccomp {
   std::optional<uint32_t> default_errno_ret;
   std::vector<std::string> architectures, flags;
   std::vector<SpecSyscall> syscalls;
+  // Equal to default_seccomp_profile() means the build-time program serves it
+  // (runtime/src/seccomp_program.hpp).
+  bool operator==(const SpecSeccomp&) const = default;
 };
 
 struct SpecMount {
