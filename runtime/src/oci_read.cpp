@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "digest.hpp"
+#include "image_config.hpp"
 #include "json_util.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/runtime/oci_image.hpp"
@@ -75,20 +76,6 @@ Result<Descriptor> select_manifest(const std::string& layout, const std::string&
     return d;
   }
   return fail_msg(where + ": no manifest has " + kRefNameAnnotation + "=" + ref);
-}
-
-// image-spec "config.md": the execution parameters live under "config".
-Result<ImageConfig> parse_image_config(const json& j, const std::string& what) {
-  ImageConfig c;
-  const json* cfg = TRY_CTX(jsonu::get_object(j, "config", "config"), what);
-  if (!cfg) return c;
-  c.entrypoint = TRY_CTX(jsonu::get_strings(*cfg, "Entrypoint", "config.Entrypoint"), what);
-  c.cmd = TRY_CTX(jsonu::get_strings(*cfg, "Cmd", "config.Cmd"), what);
-  c.env = TRY_CTX(jsonu::get_strings(*cfg, "Env", "config.Env"), what);
-  c.working_dir =
-      TRY_CTX(jsonu::get_string(*cfg, "WorkingDir", "config.WorkingDir"), what).value_or("");
-  c.user = TRY_CTX(jsonu::get_string(*cfg, "User", "config.User"), what).value_or("");
-  return c;
 }
 
 // image-spec "config.md": rootfs.type is "layers" and diff_ids lists one digest per

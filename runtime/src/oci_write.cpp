@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "digest.hpp"
+#include "image_config.hpp"
 #include "json_util.hpp"
 #include "keel/common/sys.hpp"
 #include "keel/runtime/oci_image.hpp"
@@ -225,15 +226,9 @@ const char* oci_architecture() {
 }
 
 json image_config_json(const ImageConfig& cfg, const std::string& diff_id) {
-  json c = json::object();
-  if (!cfg.entrypoint.empty()) c["Entrypoint"] = cfg.entrypoint;
-  if (!cfg.cmd.empty()) c["Cmd"] = cfg.cmd;
-  if (!cfg.env.empty()) c["Env"] = cfg.env;
-  if (!cfg.working_dir.empty()) c["WorkingDir"] = cfg.working_dir;
-  if (!cfg.user.empty()) c["User"] = cfg.user;
   return {{"architecture", oci_architecture()},
           {"os", "linux"},
-          {"config", c},
+          {"config", image_config_object(cfg)},
           {"rootfs", {{"type", "layers"}, {"diff_ids", {diff_id}}}}};
 }
 

@@ -9,7 +9,8 @@
 
 namespace keel::runtime {
 
-// {"config": {...}, "layer_dirs": [...]}. A copied rootfs has no layer_dirs.
+// {"config": {<image-spec config object>}, "layer_dirs": [...]}. A copied rootfs has
+// no layer_dirs.
 std::string unpack_reply(const StoredImage& image);
 // {"error": "<message>"}: the message exactly as keel-unpack made it. Its errno is not
 // carried: `up` only reports the message (and exits 125 whatever the errno).
