@@ -401,6 +401,12 @@ Result<ComposeResult> run_steps(Run& r, const ProgressFn& progress) {
 
 }  // namespace
 
+std::string cache_lock_path(const std::string& cache_dir) {
+  std::string dir = cache_dir;
+  while (dir.size() > 1 && dir.ends_with('/')) dir.pop_back();
+  return dir + ".keel-compose.lock";
+}
+
 Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress) {
   Run r{opts, {}, opts.work_dir + "/rootfs", opts.work_dir + "/sysroot", opts.work_dir + ".log",
         {},   {}};
@@ -409,7 +415,7 @@ Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& prog
   // .debs in place, and a compose beside it read one half-written ("Truncated ar
   // archive"). Held until compose() returns.
   TRY(sys::mkdir_p(opts.cache_dir));
-  std::string lock_path = opts.cache_dir + "/.keel-compose.lock";
+  std::string lock_path = cache_lock_path(opts.cache_dir);
   auto cache_lock = TRY(sys::try_lock_exclusive(lock_path));
   if (!cache_lock) {
     fmt::print(stderr, "keel-compose: waiting for another keel-compose that uses {}\n",

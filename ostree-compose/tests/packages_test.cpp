@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "keel/common/sys.hpp"
+#include "keel/compose/compose.hpp"
 #include "keel/compose/process.hpp"
 #include "keel/testing/temp_dir.hpp"
 
@@ -61,4 +63,23 @@ TEST(Packages, ExcludeRemovesThePackagesFilesButKeepsSharedDirectories) {
   EXPECT_FALSE(std::filesystem::exists(d / "root/usr/share/keel-test"));
   EXPECT_TRUE(std::filesystem::exists(d / "root/usr/bin/other"));
   EXPECT_TRUE(std::filesystem::exists(d / "root/usr/share"));
+}
+
+// mmdebstrap's sync-in copies the whole cache into the chroot and its sync-out copies it
+// back with tar, which replaces each file by a new one. A lock file inside the cache was
+// replaced too, and two composes then held "the" lock at once (each on its own inode).
+TEST(Packages, CacheLockSurvivesSyncOut) {
+  TempDir d;
+  std::string cache = d.path() + "/debs/";
+  d.write("debs/a.deb", "a");
+  std::string lock = cache_lock_path(cache);
+  EXPECT_FALSE(lock.starts_with(cache)) << lock;
+  auto held = keel::sys::lock_exclusive(lock);
+  ASSERT_TRUE(held) << held.error().message();
+  // What sync-in and sync-out do to the cache directory, in one step.
+  ASSERT_TRUE(run_command({"sh", "-c", "tar -C \"$1\" -cf - . | tar -C \"$1\" -xf -", "sh", cache},
+                          {.log_path = d.path() + "/log"}));
+  auto second = keel::sys::try_lock_exclusive(cache_lock_path(cache));
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_FALSE(second->has_value()) << "a second compose got the lock while the first held it";
 }

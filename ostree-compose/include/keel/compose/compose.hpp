@@ -45,6 +45,13 @@ using ProgressFn = std::function<void(int, int, const std::string&)>;
 
 Result<ComposeResult> compose(const ComposeOptions& opts, const ProgressFn& progress);
 
+// The file a compose holds an exclusive flock on while it uses the download cache
+// `cache_dir`: beside the directory, not in it. mmdebstrap's sync-in copies the cache
+// into the chroot and its sync-out copies it back, and a lock file inside would be
+// replaced by a new one (a new inode) that the next compose then locks while the
+// previous holder still holds the old one.
+std::string cache_lock_path(const std::string& cache_dir);
+
 // The QEMU command that boots the result with a serial console (TCG or KVM) by direct
 // kernel boot: the default deployment's kernel, initramfs and command line.
 std::string qemu_command(const ComposeResult& r, const std::string& accel);
