@@ -38,9 +38,10 @@ cloud-images: image
 live-image: image
 	@$(BUILD)/bin/keel-compose live $(IMAGE_DIR)
 
-# Every test: unit tests, root integration tests, QEMU boot tests.
+# Every test: unit tests, root integration tests, QEMU boot tests, $(JOBS) at a time
+# (each QEMU runs one TCG thread; tests that need more say so with PROCESSORS).
 test: image format-check
-	@cd $(BUILD) && ctest --output-on-failure --timeout 900
+	@cd $(BUILD) && ctest --output-on-failure --timeout 900 -j $(JOBS)
 
 unit-test: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit
