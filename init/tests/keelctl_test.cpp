@@ -325,16 +325,34 @@ TEST_F(KeelctlLive, FollowStreamsNewLinesAndMalformedRequestsAreAnswered) {
   std::string raw = raw_exchange(socket(), "not json\n{\"method\":7}\n", 2);
   EXPECT_NE(raw.find("not a JSON object"), std::string::npos) << raw;
   EXPECT_NE(raw.find("has no \\\"method\\\" string"), std::string::npos) << raw;
-  // Follow: restart web so it prints again while we follow.
-  std::string cmd = "timeout -s INT 3 " + std::string(KEELCTL_BINARY) + " --socket " + socket() +
-                    " logs -f -n 1 web > " + (m_dir / "follow.out") + " 2>&1 &";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Follow: restart web so it prints again while we follow. The follower is waited
+  // for, not timed: it has connected once its -n 1 line is out, and it is stopped
+  // once the restart's lines reached it (bounded at 20 s each on a loaded machine).
+  std::string out = m_dir / "follow.out";
+  std::string cmd = "exec " + std::string(KEELCTL_BINARY) + " --socket " + socket() +
+                    " logs -f -n 1 web >" + out + " 2>&1";
+  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+  pid_t follower = -1;
+  ASSERT_EQ(
+      ::posix_spawn(&follower, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  auto wait_for = [&](auto done) {
+    for (int i = 0; i < 400 && !done(read_text(out)); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return read_text(out);
+  };
+  std::string followed =
+      wait_for([](const std::string& t) { return t.find("web serving") != std::string::npos; });
+  ASSERT_NE(followed.find("web serving"), std::string::npos) << followed;
   EXPECT_EQ(keelctl("restart web").status, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
-  std::string followed = read_text(m_dir / "follow.out");
+  followed = wait_for([](const std::string& t) {
+    return t.find("web got TERM") != std::string::npos &&
+           t.find("web serving") != t.rfind("web serving");
+  });
+  ::kill(follower, SIGINT);
+  ::waitpid(follower, nullptr, 0);
   EXPECT_NE(followed.find("web got TERM"), std::string::npos) << followed;
-  EXPECT_NE(followed.find("web serving"), std::string::npos) << followed;
+  // The new process's line, after the one -n 1 printed.
+  EXPECT_NE(followed.find("web serving"), followed.rfind("web serving")) << followed;
   EXPECT_EQ(keelctl("status").status, 0);  // still answering after the follower left
 }
 
