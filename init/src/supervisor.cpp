@@ -230,8 +230,9 @@ Result<void> Supervisor::spawn(Container& c) {
   m_by_pid[pid] = &c;
   c.started_at = Clock::now();
   c.tracker.on_spawned(c.started_at);
+  // "starting" from here; the probes begin once the runtime reports the process
+  // running (on_started): until then nothing can answer them.
   c.health.on_start(c.started_at);
-  if (c.def.health.kind != HealthCheck::Kind::none) arm_health_timer(c);
   int fl = ::fcntl(pipe.read.get(), F_GETFL);
   if (fl < 0 || ::fcntl(pipe.read.get(), F_SETFL, fl | O_NONBLOCK) < 0)
     return fail_errno("fcntl O_NONBLOCK");

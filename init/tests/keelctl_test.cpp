@@ -364,7 +364,8 @@ TEST(HealthLive, ReadyWhenHealthyThenUnhealthy) {
   write_text(d / "www/ok", "fine\n");
   write_text(d / "bin/keel-runtime",
              "#!/bin/sh\nname=$(basename \"$2\" .toml)\necho \"$name\" >> " + (d / "order") +
-                 "\ncase \"$name\" in\n  web) exec /bin/busybox httpd -f -p 127.0.0.1:" +
+                 "\necho started >&3; exec 3>&-\ncase \"$name\" in\n  web) exec /bin/busybox httpd "
+                 "-f -p 127.0.0.1:" +
                  std::to_string(port) + " -h " + (d / "www") +
                  " ;;\n  app) echo app up; exec sleep 30 ;;\nesac\n",
              0755);

@@ -276,3 +276,30 @@ TEST_F(SuperviseHarness, NotifyReadinessReleasesWaiters) {
   EXPECT_LT(ready, started) << out;
   EXPECT_TRUE(has(out, "info after: hello from after")) << out;
 }
+
+// Health probes begin once the runtime reports the process running, as Docker's do:
+// this runtime's start takes a second, and with start_interval 50 ms, probes from
+// the fork on would have run about 20 times against a start still under way.
+TEST(SuperviseHealth, ProbesBeginWhenTheProcessRuns) {
+  TempDir d;
+  std::string events = d / "events";
+  // $E is the events file; `up` takes a second before the process "runs".
+  write_text(d / "bin/keel-runtime", "#!/bin/sh\nE=" + events + R"SH(
+case $1 in
+  up) echo up >>"$E"; sleep 1; echo running >>"$E"; echo started >&3; exec 3>&-; exec sleep 2 ;;
+  exec) echo probe >>"$E"; exit 0 ;;
+esac
+)SH");
+  ::chmod((d / "bin/keel-runtime").c_str(), 0755);
+  write_text(
+      d / "usr/web.toml",
+      "image = \"x\"\nready = \"healthy\"\nrestart = \"never\"\n[health]\n"
+      "exec = [\"true\"]\ninterval = \"1s\"\nstart_period = \"10s\"\nstart_interval = \"50ms\"\n");
+  RunResult r =
+      run("timeout -s KILL 20 " + std::string(KEEL_INIT_BINARY) + " supervise --containers " +
+          (d / "usr") + " --runtime " + (d / "bin/keel-runtime") + " --shutdown-when-done");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "container web is ready (healthy)")) << r.output;
+  std::string seen = run("cat " + events).output;
+  EXPECT_TRUE(seen.starts_with("up\nrunning\nprobe\n")) << seen;
+}
