@@ -221,8 +221,9 @@ Result<void> install_update_files(Run& r) {
 
 Result<void> install_keel(Run& r) {
   // keel-unpack beside keel-runtime: the runtime runs it from its own directory.
+  // keel-notify is for containers: definitions bind-mount it (images/containers/network.toml).
   for (const char* bin : {"keel-init", "keel-runtime", "keel-unpack", "keelctl", "keel-hwcompat",
-                          "keel-growfs", "keel-install", "keel-firstboot"})
+                          "keel-growfs", "keel-install", "keel-firstboot", "keel-notify"})
     TRY(install_binary(r, bin, r.rootfs + "/usr/bin/" + bin));
   TRY(install_boot_files(r));
   // keelctl update's helpers, which libostree runs itself: checked like Keel's binaries so

@@ -25,7 +25,7 @@ expect_line "$LOG" "info keel-init: hostname is keel"
 # not need the network and starts beside it. keel.shutdown-when-done waits until all
 # containers were ready, so the lease is in the log although hello ends first.
 expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
-expect_line "$LOG" "info keel-init: container network is ready (healthy)"
+expect_line "$LOG" "info keel-init: container network is ready (sd_notify)"
 reject_line "$LOG" "container network is unhealthy"
 # Readiness as bench/boot measures it: hello is ready once its process runs.
 expect_line "$LOG" "info keel-init: container hello is running"

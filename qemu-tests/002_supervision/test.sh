@@ -56,7 +56,7 @@ expect_line "$LOG" "info chain-c: step c started"
 # before the application container on the host's network reaches the host's server.
 expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
 expect_line "$LOG" "info keel-init: container network is healthy"
-expect_order "$LOG" "info keel-init: container network is healthy" "info keel-init: starting container fetch"
+expect_order "$LOG" "info keel-init: container network is ready (sd_notify)" "info keel-init: starting container fetch"
 expect_line "$LOG" "info fetch: fetch: 10.0.2.15/24 got: $TOKEN"
 
 # Hotplug: the admin unloads the entropy device's driver and re-announces the device

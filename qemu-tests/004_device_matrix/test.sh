@@ -49,7 +49,7 @@ expect_match "$LOG" "info keel-init: drivers for [0-9]+ devices: loaded .*virtio
   "virtio_rng loaded for the RNG by its modalias"
 # Every container comes up: the lease on eth0 (on the NIC under test), hello, hwinfo.
 expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
-expect_line "$LOG" "info keel-init: container network is ready (healthy)"
+expect_line "$LOG" "info keel-init: container network is ready (sd_notify)"
 expect_line "$LOG" "info hello: Hello from Keel!"
 expect_line "$LOG" "info keel-init: container hwinfo is ready (exited)"
 expect_line "$LOG" "info keel-init: all 3 containers are ready"

@@ -34,7 +34,7 @@ expect_line "$LOG" "info keel-init: boot: waiting up to 90 s for the gates: netw
 # The containers run; the gate makes the boot good.
 expect_line "$LOG" "info hello: Hello from Keel!"
 expect_line "$LOG" "info network: udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2"
-expect_order "$LOG" "info keel-init: container network is ready (healthy)" \
+expect_order "$LOG" "info keel-init: container network is ready (sd_notify)" \
   "info keel-init: boot: good: deployment $DEPLOYMENT passed its trial and stays the default"
 # keelctl status, run in the guest by the bootcheck container.
 expect_line "$LOG" "info bootcheck: deployment $DEPLOYMENT (version 0.1.0)"
