@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "keel/common/unique_fd.hpp"
+
 namespace keel::init {
 
 Result<std::string> notify_message(const std::vector<std::string>& assignments) {
@@ -27,7 +29,8 @@ Result<std::string> notify_message(const std::vector<std::string>& assignments) 
 
 Result<void> notify_send(std::string_view notify_socket, std::string_view message) {
   if (notify_socket.empty())
-    return fail_msg("NOTIFY_SOCKET is not set: the container's definition needs ready = \"notify\"");
+    return fail_msg(
+        "NOTIFY_SOCKET is not set: the container's definition needs ready = \"notify\"");
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (notify_socket.size() >= sizeof addr.sun_path)
@@ -39,16 +42,12 @@ Result<void> notify_send(std::string_view notify_socket, std::string_view messag
     addr.sun_path[0] = '\0';
     len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + notify_socket.size());
   }
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail_errno("socket");
-  ssize_t n = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
-                       reinterpret_cast<const sockaddr*>(&addr), len);
-  int err = errno;
-  ::close(fd);
-  if (n < 0) {
-    errno = err;
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail_errno("socket");
+  // The error is made before fd closes, so it carries sendto's errno.
+  if (::sendto(fd.get(), message.data(), message.size(), MSG_NOSIGNAL,
+               reinterpret_cast<const sockaddr*>(&addr), len) < 0)
     return fail_errno("sending to NOTIFY_SOCKET " + std::string(notify_socket));
-  }
   return {};
 }
 
